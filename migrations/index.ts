@@ -1,0 +1,11 @@
+/**
+ * The explicit list of migrations, in order. An explicit index (rather than reading the folder)
+ * keeps migrations type-checked and lets the Workers bundle include them without `fs`.
+ * @module
+ */
+import type { Migration } from 'kysely/migration';
+import * as m20261125T100000000Z from './20261125T100000000Z-initial.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '20261125T100000000Z-initial': m20261125T100000000Z,
+};

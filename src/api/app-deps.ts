@@ -1,0 +1,25 @@
+/**
+ * What the app needs from its runtime. Entry points (Node server, tests, Workers) build this;
+ * the app never chooses a database, clock or scheduler itself.
+ * @module
+ */
+import type { Kysely } from 'kysely';
+import type { Source } from '../../scrapers/source.js';
+import type { ApiKey } from '../config.js';
+import type { Database } from '../db/schema.js';
+import type { IssuerDirectory } from '../issuers/issuer.directory.js';
+
+/** Starts a scrape in the background of the running server. */
+export interface ScrapeLauncher {
+  /** @returns false when a run of this source is already going in this process. */
+  start(sourceId: string, options: { full: boolean }): boolean;
+}
+
+export interface AppDeps {
+  db: Kysely<Database>;
+  sources: readonly Source[];
+  directory: () => IssuerDirectory;
+  apiKeys: () => ApiKey[];
+  scrapes: ScrapeLauncher | null;
+  version: string;
+}

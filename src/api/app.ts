@@ -1,0 +1,68 @@
+/**
+ * The Hono application: API routes, OpenAPI document, Swagger UI and health check, with one error
+ * handler that renders every failure as problem+json and never shows a stack trace.
+ * @module
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { sql } from 'kysely';
+import type { AppDeps } from './app-deps.js';
+import type { AppEnv } from './app-env.js';
+import { noticeRoutes } from './notices.routes.js';
+import { problemJson, ProblemException } from './problem.js';
+import { sourceRoutes } from './sources.routes.js';
+import { validationHook } from './validation.js';
+
+export type { AppDeps } from './app-deps.js';
+
+export interface AppOptions {
+  /** Where unexpected errors are reported (never to the client). */
+  onUnexpectedError?: (error: unknown, path: string) => void;
+}
+
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.get('/healthz', async (c) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return c.json({ status: 'ok', version: deps.version });
+    } catch {
+      return problemJson(c, 503, 'the database does not answer');
+    }
+  });
+
+  app.route('/', noticeRoutes(deps));
+  app.route('/', sourceRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key from CPT_API_KEYS',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'China Policy Tracker API',
+      version: deps.version,
+      description: 'Chinese central-government policy notices with Korean enrichment. Errors are RFC 9457 problem+json.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemJson(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((error, c) => {
+    if (error instanceof ProblemException) {
+      return problemJson(c, error.status, error.detail, error.errors, error.headers);
+    }
+    if (error instanceof Error && 'status' in error && (error as { status: number }).status === 400) {
+      // malformed JSON bodies and similar from Hono's own validators
+      return problemJson(c, 400, error.message);
+    }
+    options.onUnexpectedError?.(error, new URL(c.req.url).pathname);
+    return problemJson(c, 500, 'an unexpected error occurred; it has been logged');
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,61 @@
+/**
+ * The JSON shape of notices in the API, and the opaque page cursor.
+ * @module
+ */
+import type { NoticeCursor, NoticeDetailRow, NoticeSummaryRow } from '../notices/notice.repository.js';
+
+export function toNoticeJson(row: NoticeSummaryRow) {
+  return {
+    id: row.id,
+    source: row.source_id,
+    url: row.url,
+    archive_id: row.archive_id,
+    title_zh: row.title_zh,
+    title_ko: row.title_ko,
+    doc_number: row.doc_number,
+    doc_type: row.doc_type,
+    issuers: row.issuers,
+    written_date: row.written_date,
+    published_date: row.published_date,
+    effective_date: row.effective_date,
+    topic_zh: row.topic_zh,
+    // filled by enrichment; empty until then, never guessed here
+    sectors: [] as Array<{ code: string; name_ko: string; score: number; method: 'topic' | 'issuer' | 'keyword' | 'llm' | 'manual' }>,
+    summary_ko: row.summary_ko,
+    summary_status: row.summary_status,
+    attachments: row.attachments,
+    first_seen_at: row.first_seen_at.toISOString(),
+    revision: row.revision,
+  };
+}
+
+export function toNoticeDetailJson(row: NoticeDetailRow) {
+  return {
+    ...toNoticeJson(row),
+    body_text: row.body_text,
+    body_html: row.body_html,
+    urls: row.urls,
+    index_number: row.index_number,
+    origin: row.origin,
+    validity: row.validity,
+    last_seen_at: row.last_seen_at.toISOString(),
+  };
+}
+
+export function encodeCursor(cursor: NoticeCursor): string {
+  return Buffer.from(JSON.stringify([cursor.sortDate, cursor.id]), 'utf8').toString('base64url');
+}
+
+/** @returns the cursor, or null when the string is not one this API issued. */
+export function decodeCursor(value: string): NoticeCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+    const [sortDate, id] = parsed as [unknown, unknown];
+    if (typeof id !== 'string' || !/^[0-9a-z]{1,64}$/.test(id)) return null;
+    if (sortDate !== null && (typeof sortDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(sortDate))) return null;
+    return { sortDate, id };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * `GET /api/notices` and `GET /api/notices/:id`.
+ * @module
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppDeps } from './app-deps.js';
+import type { AppEnv } from './app-env.js';
+import { badRequest, ProblemException } from './problem.js';
+import { IsoDay, NoticeDetailSchema, NoticeListSchema, problemResponse, repeated } from './schemas.js';
+import { validationHook } from './validation.js';
+import { decodeCursor, encodeCursor, toNoticeDetailJson, toNoticeJson } from './notice.view.js';
+import { findNoticeById, listNotices, type NoticeFilter } from '../notices/notice.repository.js';
+
+function listQuery(sourceIds: readonly string[]) {
+  return z
+    .strictObject({
+      source: repeated(
+        z.string().refine((v) => sourceIds.includes(v), { message: `unknown source; valid: ${sourceIds.join(', ')}` }),
+        'Source id; repeat for any of several',
+      ),
+      issuer: repeated(z.string().trim().min(1).max(60), 'Issuer (Chinese name or alias, e.g. 国家发展改革委 or 发改委); repeat for any of several'),
+      doc_type: repeated(z.string().trim().min(1).max(20), '公文种类 (通知, 意见, 公告 …); repeat for any of several'),
+      from: IsoDay.optional().openapi({ description: 'Earliest date (published, else written), YYYY-MM-DD' }),
+      to: IsoDay.optional().openapi({ description: 'Latest date (published, else written), YYYY-MM-DD' }),
+      q: z.string().trim().min(1, 'must not be empty').max(200).optional().openapi({
+        description: 'Full-text search in Chinese or Korean (two or more characters find every notice containing the string)',
+        example: '医疗保障',
+      }),
+      limit: z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return 20;
+          const n = Number(v);
+          if (!/^\d+$/.test(v) || n < 1 || n > 100) {
+            ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to 100, got "${v}"` });
+            return z.NEVER;
+          }
+          return n;
+        })
+        .openapi({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+      cursor: z.string().max(500).optional().openapi({ description: 'Opaque cursor from `next_cursor`' }),
+    })
+    .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'must not be after `to`', path: ['from'] });
+}
+
+export function noticeRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  const list = createRoute({
+    method: 'get',
+    path: '/api/notices',
+    tags: ['notices'],
+    summary: 'List, filter and search notices, newest first',
+    description:
+      'Different parameters combine with AND; a repeated parameter means OR. Sorted by published date (written date when unknown) descending, then id.',
+    request: { query: listQuery(deps.sources.map((s) => s.id)) },
+    responses: {
+      200: { description: 'A page of notices', content: { 'application/json': { schema: NoticeListSchema } } },
+      400: problemResponse('A parameter is invalid; `errors` names each one'),
+    },
+  });
+
+  app.openapi(list, async (c) => {
+    const query = c.req.valid('query');
+    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+    if (query.cursor && !cursor) throw badRequest([{ parameter: 'cursor', detail: 'is not a cursor this API issued' }]);
+    const directory = deps.directory();
+    const issuerIds: number[] = [];
+    const issuerNames: string[] = [];
+    for (const name of query.issuer ?? []) {
+      const found = directory.resolve(name);
+      if (found) issuerIds.push(found.id);
+      else issuerNames.push(name);
+    }
+    const filter: NoticeFilter = {
+      sources: query.source ?? [],
+      issuerIds,
+      issuerNames,
+      docTypes: query.doc_type ?? [],
+      from: query.from ?? null,
+      to: query.to ?? null,
+      q: query.q ?? null,
+    };
+    const { rows, next } = await listNotices(deps.db, filter, query.limit, cursor);
+    return c.json({ items: rows.map(toNoticeJson), next_cursor: next ? encodeCursor(next) : null }, 200);
+  });
+
+  const one = createRoute({
+    method: 'get',
+    path: '/api/notices/{id}',
+    tags: ['notices'],
+    summary: 'One notice with its full text, sanitised HTML and every source URL',
+    request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
+    responses: {
+      200: { description: 'The notice', content: { 'application/json': { schema: NoticeDetailSchema } } },
+      404: problemResponse('No notice has this id'),
+    },
+  });
+
+  app.openapi(one, async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await findNoticeById(deps.db, id);
+    if (!row) throw new ProblemException(404, `no notice with id "${id}"`);
+    return c.json(toNoticeDetailJson(row), 200);
+  });
+
+  return app;
+}

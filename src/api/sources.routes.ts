@@ -1,0 +1,101 @@
+/**
+ * `GET /api/sources` (health of each source) and `POST /api/sources/:id/scrape` (API key).
+ * @module
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import type { Database, ScrapeRunRow } from '../db/schema.js';
+import { latestRuns } from '../scrape/scrape-run.repository.js';
+import type { AppDeps } from './app-deps.js';
+import type { AppEnv } from './app-env.js';
+import { requireApiKey } from './auth.js';
+import { ProblemException } from './problem.js';
+import { problemResponse, SourceSchema } from './schemas.js';
+import { validationHook } from './validation.js';
+
+export function runToJson(run: ScrapeRunRow) {
+  return {
+    id: run.id,
+    trigger: run.trigger,
+    mode: run.mode,
+    status: run.status,
+    message: run.message,
+    started_at: run.started_at.toISOString(),
+    finished_at: run.finished_at ? new Date(run.finished_at).toISOString() : null,
+    duration_ms: run.finished_at ? new Date(run.finished_at).getTime() - run.started_at.getTime() : null,
+    last_http_status: run.last_http_status,
+    counts: { seen: run.seen, new: run.new, updated: run.updated, unchanged: run.unchanged, failed: run.failed },
+    errors: run.errors,
+  };
+}
+
+async function noticeStats(db: Kysely<Database>) {
+  const rows = await db
+    .selectFrom('notice_sources')
+    .select((eb) => ['source_id', eb.fn.countAll<number>().as('notices'), eb.fn.max('first_seen_at').as('last_notice_at')])
+    .groupBy('source_id')
+    .execute();
+  return new Map(rows.map((r) => [r.source_id, r]));
+}
+
+export function sourceRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  const list = createRoute({
+    method: 'get',
+    path: '/api/sources',
+    tags: ['sources'],
+    summary: 'Every source with its last run (time, status, counts, errors)',
+    responses: { 200: { description: 'Sources', content: { 'application/json': { schema: z.object({ items: z.array(SourceSchema) }) } } } },
+  });
+  app.openapi(list, async (c) => {
+    const [runs, stats] = await Promise.all([latestRuns(deps.db), noticeStats(deps.db)]);
+    const items = deps.sources.map((s) => {
+      const stat = stats.get(s.id);
+      const run = runs.get(s.id);
+      return {
+        id: s.id,
+        name_zh: s.nameZh,
+        name_ko: s.nameKo,
+        name_en: s.nameEn,
+        base_url: s.baseUrl,
+        schedule: s.schedule,
+        notices: stat ? Number(stat.notices) : 0,
+        last_notice_at: stat?.last_notice_at ? new Date(stat.last_notice_at).toISOString() : null,
+        last_run: run ? runToJson(run) : null,
+      };
+    });
+    return c.json({ items }, 200);
+  });
+
+  const scrape = createRoute({
+    method: 'post',
+    path: '/api/sources/{id}/scrape',
+    tags: ['sources'],
+    summary: 'Start a scrape of one source now (answers at once; progress shows in GET /api/sources)',
+    security: [{ bearerAuth: [] }],
+    middleware: [requireApiKey(deps.apiKeys)] as const,
+    request: {
+      params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'gov-cn' }) }),
+      query: z.strictObject({ full: z.enum(['0', '1', 'true', 'false']).optional() }),
+    },
+    responses: {
+      202: { description: 'Started', content: { 'application/json': { schema: z.object({ source: z.string(), status: z.literal('started') }) } } },
+      401: problemResponse('No valid API key'),
+      404: problemResponse('Unknown source'),
+      409: problemResponse('A run of this source is already going'),
+      503: problemResponse('This instance does not run scrapes'),
+    },
+  });
+  app.openapi(scrape, async (c) => {
+    const { id } = c.req.valid('param');
+    const { full } = c.req.valid('query');
+    if (!deps.sources.some((s) => s.id === id)) throw new ProblemException(404, `no source "${id}"; valid: ${deps.sources.map((s) => s.id).join(', ')}`);
+    if (!deps.scrapes) throw new ProblemException(503, 'this instance does not run scrapes');
+    const started = deps.scrapes.start(id, { full: full === '1' || full === 'true' });
+    if (!started) throw new ProblemException(409, `a run of ${id} is already going; see GET /api/sources`);
+    return c.json({ source: id, status: 'started' as const }, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,187 @@
+/**
+ * `cpt`, the command line: serve, migrate, scrape, reparse, sources.
+ * Exit codes: 0 when every source ended ok, partial or skipped; 3 when any failed, was blocked or
+ * unreachable; 2 for bad usage; 1 for other errors (configuration, database).
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SOURCES } from '../../scrapers/index.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { DataDirBusyError } from '../db/client.js';
+import { ensureTemplate } from '../db/pglite-template.js';
+import { openRuntime } from '../runtime/node-runtime.js';
+import { runReparse } from '../scrape/reparse.js';
+import { runScrape, type RunSummary } from '../scrape/scrape-runner.js';
+import { createProgress } from './progress.js';
+import { printRunSummary, printSources } from './output.js';
+import { serve } from './serve.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_SOURCE_FAILED = 3;
+
+class UsageError extends Error {}
+
+function exitCodeFor(summaries: RunSummary[]): number {
+  return summaries.some((s) => ['failed', 'blocked', 'unreachable'].includes(s.status)) ? EXIT_SOURCE_FAILED : EXIT_OK;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function resolveSources(ids: string[]) {
+  if (ids.length === 0) return [...SOURCES];
+  const unknown = ids.filter((id) => !SOURCES.some((s) => s.id === id));
+  if (unknown.length) {
+    throw new UsageError(`unknown source ${unknown.map((u) => `"${u}"`).join(', ')}; valid: ${SOURCES.map((s) => s.id).join(', ')}`);
+  }
+  return ids.map((id) => SOURCES.find((s) => s.id === id)!);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('cpt')
+    .description('China Policy Tracker: Chinese central-government policy notices for Korean companies')
+    .showHelpAfterError('(run `cpt --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('migrate the store and serve the API and web pages (http://127.0.0.1:3000; PORT/HOST override)')
+    .action(async () => {
+      await serve(loadConfig());
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations and sync the source and issuer registries')
+    .action(async () => {
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt migrate');
+      try {
+        const { migrations, issuersChanged } = runtime.prepared;
+        console.log(migrations.length ? `applied: ${migrations.join(', ')}` : 'schema up to date');
+        console.log(`issuer registry: ${runtime.directory.size} bodies (${issuersChanged} added or updated)`);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('scrape')
+    .description('fetch new notices from sources (all when none is named)')
+    .argument('[source...]', `source ids: ${SOURCES.map((s) => s.id).join(', ')}`)
+    .option('--full', 're-fetch every listed page, not only new ones (conditional GET)')
+    .addOption(new Option('--limit <n>', 'process at most n detail pages per source').argParser(positiveInt))
+    .action(async (ids: string[], opts: { full?: boolean; limit?: number }) => {
+      const sources = resolveSources(ids);
+      const runtime = await openRuntime(loadConfig(), 'cli', `cpt scrape ${ids.join(' ')}`.trim());
+      const summaries: RunSummary[] = [];
+      const controller = new AbortController();
+      const stop = () => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        for (const source of sources) {
+          const progress = createProgress(source.id);
+          try {
+            summaries.push(
+              await runScrape(runtime.scrapeDeps(), source, {
+                full: opts.full ?? false,
+                ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+                trigger: 'cli',
+                signal: controller.signal,
+                onProgress: progress.update,
+              }),
+            );
+          } finally {
+            progress.stop();
+          }
+          if (controller.signal.aborted) break;
+        }
+      } finally {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+        await runtime.close();
+      }
+      for (const s of summaries) printRunSummary(s);
+      process.exitCode = exitCodeFor(summaries);
+    });
+
+  program
+    .command('reparse')
+    .description('re-run the parsers over stored pages, without fetching')
+    .argument('[source]', 'source id (all when omitted)')
+    .action(async (id: string | undefined) => {
+      const sources = resolveSources(id ? [id] : []);
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt reparse');
+      const summaries: RunSummary[] = [];
+      try {
+        for (const source of sources) {
+          const progress = createProgress(`${source.id} reparse`);
+          try {
+            summaries.push(
+              await runReparse({ db: runtime.db, directory: runtime.directory }, source, (done, url) =>
+                progress.update({ sourceId: source.id, phase: 'detail', done, total: 0, url }),
+              ),
+            );
+          } finally {
+            progress.stop();
+          }
+        }
+      } finally {
+        await runtime.close();
+      }
+      for (const s of summaries) printRunSummary(s);
+      process.exitCode = exitCodeFor(summaries);
+    });
+
+  program
+    .command('sources')
+    .description('list sources with their last run')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt sources');
+      try {
+        await printSources(runtime.db, opts.json ?? false);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('init')
+    .description('prepare the embedded database template (run by npm install)')
+    .action(async () => {
+      console.log(`embedded database template: ${await ensureTemplate()}`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      console.error(`cpt: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ConfigError || error instanceof DataDirBusyError) {
+      console.error(`cpt: ${error.message}`);
+      return EXIT_ERROR;
+    }
+    console.error(`cpt: ${(error as Error).message ?? error}`);
+    if (process.env.CPT_DEBUG) console.error(error);
+    return EXIT_ERROR;
+  }
+}

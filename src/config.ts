@@ -1,0 +1,182 @@
+/**
+ * Configuration read from environment variables, validated once at start-up.
+ * Every variable is documented in the README's configuration table; keep the two in step.
+ * @module
+ */
+import { z } from 'zod';
+
+/** Thrown when an environment variable has a value the product cannot use. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const intFrom = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+      if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+      ctx.addIssue({ code: 'custom', message: `must be 1 or 0, got "${v}"` });
+      return z.NEVER;
+    });
+
+/**
+ * `CPT_HOST_MAP="www.gov.cn=http://127.0.0.1:9001,www.most.gov.cn=http://127.0.0.1:9002"`:
+ * requests for a host go to another origin, while stored URLs keep the canonical form.
+ */
+export function parseHostMap(value: string | undefined): Map<string, URL> {
+  const map = new Map<string, URL>();
+  if (!value?.trim()) return map;
+  for (const entry of value.split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`CPT_HOST_MAP: "${trimmed}" is not host=origin`);
+    const host = trimmed.slice(0, eq).trim().toLowerCase();
+    let origin: URL;
+    try {
+      origin = new URL(trimmed.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError(`CPT_HOST_MAP: "${trimmed.slice(eq + 1)}" is not a URL (for host ${host})`);
+    }
+    if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
+      throw new ConfigError(`CPT_HOST_MAP: origin for ${host} must be http(s), got ${origin.protocol}`);
+    }
+    map.set(host, origin);
+  }
+  return map;
+}
+
+/**
+ * `CPT_RATE_LIMITS='{"*":1,"sousuo.www.gov.cn":0.2}'`: requests per second per host; `*` is the default.
+ */
+export function parseRateLimits(value: string | undefined): Map<string, number> {
+  const limits = new Map<string, number>([['*', 1]]);
+  if (!value?.trim()) return limits;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`CPT_RATE_LIMITS must be a JSON object of host → requests per second, got ${value}`);
+  }
+  const shape = z.record(z.string(), z.number().positive().max(1000));
+  const result = shape.safeParse(parsed);
+  if (!result.success) {
+    throw new ConfigError(`CPT_RATE_LIMITS: every value must be a number of requests per second (0 < n ≤ 1000)`);
+  }
+  for (const [host, rps] of Object.entries(result.data)) limits.set(host.toLowerCase(), rps);
+  return limits;
+}
+
+/** One API key: `name:key` in `CPT_API_KEYS`, or a bare key (named `key1`, `key2` … by position). */
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
+export function parseApiKeys(value: string | undefined): ApiKey[] {
+  if (!value?.trim()) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const colon = entry.indexOf(':');
+      if (colon > 0) return { name: entry.slice(0, colon), key: entry.slice(colon + 1) };
+      return { name: `key${i + 1}`, key: entry };
+    })
+    .map((k) => {
+      if (k.key.length < 16) throw new ConfigError(`CPT_API_KEYS: key "${k.name}" is shorter than 16 characters`);
+      return k;
+    });
+}
+
+const EnvSchema = z.object({
+  PORT: intFrom(3000, 0, 65535),
+  HOST: z.string().optional().default('127.0.0.1'),
+  DATA_DIR: z.string().optional().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  CPT_HOST_MAP: z.string().optional(),
+  CPT_API_KEYS: z.string().optional(),
+  CPT_USER_AGENT: z.string().optional(),
+  CPT_RATE_LIMITS: z.string().optional(),
+  CPT_HTTP_TIMEOUT_MS: intFrom(20_000, 100, 600_000),
+  CPT_HTTP_RETRIES: intFrom(3, 0, 10),
+  CPT_HTTP_BACKOFF_MS: intFrom(1_000, 0, 600_000),
+  CPT_HTTP_MAX_BYTES: intFrom(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  CPT_ROBOTS: flag(true),
+  CPT_STOP_AFTER_KNOWN: intFrom(10, 1, 100_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
+});
+
+export const PRODUCT_VERSION = '0.1.0';
+export const DEFAULT_USER_AGENT = `ChinaPolicyTracker/${PRODUCT_VERSION} (policy notice tracker; respects robots.txt)`;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  hostMap: Map<string, URL>;
+  apiKeys: ApiKey[];
+  http: {
+    userAgent: string;
+    rateLimits: Map<string, number>;
+    timeoutMs: number;
+    retries: number;
+    backoffMs: number;
+    maxBytes: number;
+    robots: boolean;
+  };
+  /** Incremental scrapes stop after this many consecutive list items that are already stored. */
+  stopAfterKnown: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/**
+ * Reads and validates the configuration.
+ * @throws {ConfigError} naming the variable and what is wrong with it.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL?.trim() || undefined,
+    hostMap: parseHostMap(e.CPT_HOST_MAP),
+    apiKeys: parseApiKeys(e.CPT_API_KEYS),
+    http: {
+      userAgent: e.CPT_USER_AGENT?.trim() || DEFAULT_USER_AGENT,
+      rateLimits: parseRateLimits(e.CPT_RATE_LIMITS),
+      timeoutMs: e.CPT_HTTP_TIMEOUT_MS,
+      retries: e.CPT_HTTP_RETRIES,
+      backoffMs: e.CPT_HTTP_BACKOFF_MS,
+      maxBytes: e.CPT_HTTP_MAX_BYTES,
+      robots: e.CPT_ROBOTS,
+    },
+    stopAfterKnown: e.CPT_STOP_AFTER_KNOWN,
+    logLevel: e.LOG_LEVEL,
+  };
+}

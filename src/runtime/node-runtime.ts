@@ -1,0 +1,68 @@
+/**
+ * Wiring for Node: configuration, the store (opened, migrated, registries synced), the shared
+ * HTTP client and the issuer directory. The server and every CLI command start from here.
+ * @module
+ */
+import type { Kysely } from 'kysely';
+import { SOURCES } from '../../scrapers/index.js';
+import type { Config } from '../config.js';
+import { type DatabaseHandle, openDatabase } from '../db/client.js';
+import { type PreparedStore, prepareStore } from '../db/prepare-store.js';
+import type { Database } from '../db/schema.js';
+import { HttpClient } from '../http/http-client.js';
+import type { IssuerDirectory } from '../issuers/issuer.directory.js';
+import { loadIssuerDirectory } from '../issuers/issuer.repository.js';
+import type { ScrapeDeps } from '../scrape/scrape-runner.js';
+
+export interface NodeRuntime {
+  config: Config;
+  handle: DatabaseHandle;
+  db: Kysely<Database>;
+  http: HttpClient;
+  directory: IssuerDirectory;
+  prepared: PreparedStore;
+  scrapeDeps(): ScrapeDeps;
+  close(): Promise<void>;
+}
+
+export function createHttpClient(config: Config): HttpClient {
+  return new HttpClient({
+    userAgent: config.http.userAgent,
+    hostMap: config.hostMap,
+    rateLimits: config.http.rateLimits,
+    timeoutMs: config.http.timeoutMs,
+    retries: config.http.retries,
+    backoffMs: config.http.backoffMs,
+    maxBytes: config.http.maxBytes,
+    robots: config.http.robots,
+  });
+}
+
+export async function openRuntime(config: Config, role: 'server' | 'cli', command: string): Promise<NodeRuntime> {
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    role,
+    command,
+    share: role === 'server' || !config.databaseUrl,
+  });
+  try {
+    const prepared = await prepareStore(handle.db, SOURCES);
+    const directory = await loadIssuerDirectory(handle.db);
+    const http = createHttpClient(config);
+    const runtime: NodeRuntime = {
+      config,
+      handle,
+      db: handle.db,
+      http,
+      directory,
+      prepared,
+      scrapeDeps: () => ({ db: handle.db, http, directory: runtime.directory, stopAfterKnown: config.stopAfterKnown }),
+      close: () => handle.close(),
+    };
+    return runtime;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A local HTTP server on 127.0.0.1 that serves saved pages laid out by URL path
+ * (`<root>/<path>`), as the live site would: 404 for missing files, content types by extension
+ * (HTML without a charset parameter, so pages declare their own), ETag/Last-Modified with 304s.
+ * Tests add faults per path (status sequences, delays, custom bodies) and read the request log.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+
+export interface Fault {
+  /** Statuses to answer before serving the file normally (e.g. [429, 503]). */
+  statuses?: number[];
+  headers?: Record<string, string>;
+  /** Delay before answering, in ms (every request to the path). */
+  delayMs?: number;
+  /** Answer with this body and status instead of the file. */
+  body?: string | Buffer;
+  status?: number;
+  contentType?: string;
+}
+
+export interface MirrorServer {
+  origin: string;
+  requests: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }>;
+  faults: Map<string, Fault>;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.htm': 'text/html',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+  '.xml': 'text/xml',
+  '.pdf': 'application/pdf',
+};
+
+export async function startMirrorServer(root: string): Promise<MirrorServer> {
+  const requests: MirrorServer['requests'] = [];
+  const faults = new Map<string, Fault>();
+  const counters = new Map<string, number>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
+    const fault = faults.get(path);
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.statuses) {
+      const n = counters.get(path) ?? 0;
+      counters.set(path, n + 1);
+      const status = fault.statuses[n];
+      if (status !== undefined) {
+        res.writeHead(status, { 'content-type': 'text/html', ...fault.headers });
+        res.end(`<html><body>status ${status}</body></html>`);
+        return;
+      }
+    }
+    if (fault?.body !== undefined) {
+      res.writeHead(fault.status ?? 200, { 'content-type': fault.contentType ?? 'text/html', ...fault.headers });
+      res.end(fault.body);
+      return;
+    }
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    if (!file.startsWith(normalize(root)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html><head><title>404</title></head><body>404 Not Found</body></html>');
+      return;
+    }
+    const bytes = readFileSync(file);
+    const etag = `"${createHash('sha1').update(bytes).digest('hex').slice(0, 16)}"`;
+    const lastModified = statSync(file).mtime.toUTCString();
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag, 'last-modified': lastModified });
+      res.end();
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': bytes.length,
+      etag,
+      'last-modified': lastModified,
+    });
+    res.end(bytes);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
