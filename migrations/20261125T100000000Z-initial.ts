@@ -97,6 +97,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     // hash of the text as this URL last served it: a revision is a change at one URL,
     // never the difference between two sites' copies of the same document
     .addColumn('content_hash', 'text', (c) => c.notNull())
+    // hash of the metadata this URL last stated (文号, dates, issuers …), to notice better parses
+    .addColumn('meta_hash', 'text', (c) => c.notNull())
     .addColumn('first_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -142,6 +144,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source_id', 'text', (c) => c.notNull().references('sources.id'))
     .addColumn('trigger', 'text', (c) => c.notNull())
     .addColumn('mode', 'text', (c) => c.notNull())
+    // which process runs it, so a run whose process died can be closed at once
+    .addColumn('host', 'text')
+    .addColumn('pid', 'integer')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('message', 'text')
     .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))

@@ -123,7 +123,7 @@ export function buildProgram(): Command {
           const progress = createProgress(`${source.id} reparse`);
           try {
             summaries.push(
-              await runReparse({ db: runtime.db, directory: runtime.directory }, source, (done, url) =>
+              await runReparse({ db: runtime.db, directory: runtime.directory, owner: runtime.owner }, source, (done, url) =>
                 progress.update({ sourceId: source.id, phase: 'detail', done, total: 0, url }),
               ),
             );

@@ -94,6 +94,7 @@ export interface NoticeSourcesTable {
   notice_id: string;
   source_id: string;
   content_hash: string;
+  meta_hash: string;
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
 }
@@ -133,6 +134,8 @@ export interface ScrapeRunsTable {
   source_id: string;
   trigger: string;
   mode: 'incremental' | 'full' | 'reparse';
+  host: string | null;
+  pid: number | null;
   status: RunStatus;
   message: string | null;
   started_at: Timestamp;

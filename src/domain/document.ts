@@ -60,13 +60,17 @@ export function stripAppendedDocNumber(title: string): string {
 }
 
 /**
- * Writes a 文号 the way the gov.cn library does: year in 〔〕, half-width digits, no spaces.
+ * Writes a 文号 the way the gov.cn library does: year in 〔〕, half-width digits, and spaces only
+ * between two issuers' names (`财政部 税务总局公告2020年第13号`).
  * @example normalizeDocNumber('国办发[2020] 20 号') // '国办发〔2020〕20号'
  */
 export function normalizeDocNumber(value: string): string {
   return value
     .normalize('NFKC')
+    .trim()
+    .replace(/(?<=\p{Script=Han})\s+(?=\p{Script=Han})/gu, '\u0001')
     .replace(/\s+/g, '')
+    .replace(/\u0001/g, ' ')
     .replace(/[[【〔(（]\s*(\d{4})\s*[\]】〕)）]/g, '〔$1〕');
 }
 
@@ -81,10 +85,10 @@ export function titleKey(title: string): string {
     .toLowerCase();
 }
 
-/** The matching key of a 文号 (`null` for empty). */
+/** The matching key of a 文号: normalised, without any space (`null` for empty). */
 export function docNumberKey(docNumber: string | null | undefined): string | null {
   if (!docNumber?.trim()) return null;
-  return normalizeDocNumber(docNumber);
+  return normalizeDocNumber(docNumber).replace(/\s+/g, '');
 }
 
 const EFFECTIVE_EXPLICIT =

@@ -8,7 +8,9 @@
 
 // Han (incl. extensions and compatibility), kana and Hangul syllables/jamo: scripts written without spaces.
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const TOKEN_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+|[\p{L}\p{N}]+/gu;
+const CJK_CLASS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
+// A CJK run, or a run of other letters and digits (Latin words, numbers).
+const TOKEN_RUN = new RegExp(`[${CJK_CLASS}]+|(?:(?![${CJK_CLASS}])[\\p{L}\\p{N}])+`, 'gu');
 
 /** Text as both sides see it: NFKC (full-width Latin and digits become ASCII) and lower case. */
 export function normalizeForSearch(text: string): string {

@@ -37,17 +37,23 @@ function tsvector(lexemes: string[]) {
   return sql`array_to_tsvector(${lexemes}::text[])`;
 }
 
-async function findMatch(trx: Transaction<Database>, n: NormalizedNotice): Promise<{ row: NoticeRow; byLocator: string | null } | null> {
+/** What this URL served last time: its text and metadata fingerprints. */
+interface LocatorState {
+  contentHash: string;
+  metaHash: string;
+}
+
+async function findMatch(trx: Transaction<Database>, n: NormalizedNotice): Promise<{ row: NoticeRow; byLocator: LocatorState | null } | null> {
   const known = await trx
     .selectFrom('notice_sources')
     .innerJoin('notices', 'notices.id', 'notice_sources.notice_id')
     .selectAll('notices')
-    .select('notice_sources.content_hash as locator_hash')
+    .select(['notice_sources.content_hash as locator_content_hash', 'notice_sources.meta_hash as locator_meta_hash'])
     .where('notice_sources.url', '=', n.locator)
     .executeTakeFirst();
   if (known) {
-    const { locator_hash, ...row } = known;
-    return { row, byLocator: locator_hash };
+    const { locator_content_hash, locator_meta_hash, ...row } = known;
+    return { row, byLocator: { contentHash: locator_content_hash, metaHash: locator_meta_hash } };
   }
   if (n.docNumberNorm && n.firstIssuer) {
     const row = await trx
@@ -103,7 +109,7 @@ async function sameIssuers(trx: Transaction<Database>, noticeId: string, n: Norm
   );
 }
 
-/** Metadata a page states; on a known URL the latest parse wins (a better parser, a corrected page). */
+/** Metadata a page states. */
 function metadataOf(n: NormalizedNotice) {
   return {
     doc_number: n.docNumber,
@@ -132,6 +138,30 @@ function textOf(n: NormalizedNotice) {
   };
 }
 
+function locatorRow(n: NormalizedNotice, noticeId: string, now: Date) {
+  return {
+    url: n.locator,
+    notice_id: noticeId,
+    source_id: n.sourceId,
+    content_hash: n.contentHash,
+    meta_hash: n.metaHash,
+    first_seen_at: now,
+    last_seen_at: now,
+  };
+}
+
+/**
+ * Fields of `n` that differ from the stored notice. A null never erases a value: copies of one
+ * document on several sites state different subsets of the metadata.
+ */
+function changedMetadata(row: NoticeRow, n: NormalizedNotice): Partial<ReturnType<typeof metadataOf>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(metadataOf(n))) {
+    if (v !== null && (row as unknown as Record<string, unknown>)[k] !== v) out[k] = v;
+  }
+  return out as Partial<ReturnType<typeof metadataOf>>;
+}
+
 async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: Date): Promise<IngestResult> {
   const id = newNoticeId(now.getTime());
   await trx
@@ -150,25 +180,38 @@ async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: D
     .execute();
   await trx
     .insertInto('notice_sources')
-    .values({ url: n.locator, notice_id: id, source_id: n.sourceId, content_hash: n.contentHash, first_seen_at: now, last_seen_at: now })
+    .values(locatorRow(n, id, now))
     .execute();
   await writeIssuers(trx, id, n);
   return { noticeId: id, outcome: 'new' };
 }
 
-/** The document is known at this URL: touch it, update changed metadata, or record a new revision. */
+/**
+ * The document is known at this URL. Compared with what this URL served last time (not with the
+ * notice, whose fields may come from another site's copy): the same → touch it; changed text → a new
+ * revision; changed metadata only → update those fields (a better parser, a corrected page).
+ */
 async function updateKnown(
   trx: Transaction<Database>,
   row: NoticeRow,
-  locatorHash: string,
+  last: LocatorState,
   n: NormalizedNotice,
   now: Date,
 ): Promise<IngestResult> {
-  await trx.updateTable('notice_sources').set({ last_seen_at: now, content_hash: n.contentHash }).where('url', '=', n.locator).execute();
-  const meta = metadataOf(n);
-  const metaChanged = (Object.keys(meta) as Array<keyof typeof meta>).some((k) => (row[k] ?? null) !== (meta[k] ?? null));
-  const issuersChanged = !(await sameIssuers(trx, row.id, n));
-  if (locatorHash !== n.contentHash) {
+  await trx
+    .updateTable('notice_sources')
+    .set({ last_seen_at: now, content_hash: n.contentHash, meta_hash: n.metaHash })
+    .where('url', '=', n.locator)
+    .execute();
+  const textChanged = last.contentHash !== n.contentHash;
+  const metaChanged = last.metaHash !== n.metaHash;
+  if (!textChanged && !metaChanged) {
+    await trx.updateTable('notices').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    return { noticeId: row.id, outcome: 'unchanged' };
+  }
+  const meta = changedMetadata(row, n);
+  const issuersChanged = n.issuers.length > 0 && !(await sameIssuers(trx, row.id, n));
+  if (textChanged) {
     await trx
       .insertInto('notice_revisions')
       .values({
@@ -191,20 +234,20 @@ async function updateKnown(
     if (issuersChanged) await writeIssuers(trx, row.id, n);
     return { noticeId: row.id, outcome: 'revised' };
   }
-  if (metaChanged || issuersChanged) {
-    await trx.updateTable('notices').set({ ...meta, last_seen_at: now, updated_at: now }).where('id', '=', row.id).execute();
-    if (issuersChanged) await writeIssuers(trx, row.id, n);
-    return { noticeId: row.id, outcome: 'updated' };
+  if (Object.keys(meta).length === 0 && !issuersChanged) {
+    await trx.updateTable('notices').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    return { noticeId: row.id, outcome: 'unchanged' };
   }
-  await trx.updateTable('notices').set({ last_seen_at: now }).where('id', '=', row.id).execute();
-  return { noticeId: row.id, outcome: 'unchanged' };
+  await trx.updateTable('notices').set({ ...meta, last_seen_at: now, updated_at: now }).where('id', '=', row.id).execute();
+  if (issuersChanged) await writeIssuers(trx, row.id, n);
+  return { noticeId: row.id, outcome: 'updated' };
 }
 
 /** The same document found at a new URL or source: add the URL, fill what the notice lacked. */
 async function mergeCopy(trx: Transaction<Database>, row: NoticeRow, n: NormalizedNotice, now: Date): Promise<IngestResult> {
   await trx
     .insertInto('notice_sources')
-    .values({ url: n.locator, notice_id: row.id, source_id: n.sourceId, content_hash: n.contentHash, first_seen_at: now, last_seen_at: now })
+    .values(locatorRow(n, row.id, now))
     .execute();
   const meta = metadataOf(n);
   const fill: Record<string, unknown> = {};

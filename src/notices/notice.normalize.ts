@@ -47,6 +47,8 @@ export interface NormalizedNotice {
   bodyHtml: string | null;
   attachments: Attachment[];
   contentHash: string;
+  /** Fingerprint of the metadata (文号, type, dates, topic, issuers …) as this page states it. */
+  metaHash: string;
 }
 
 /** The notice failed the store's schema (a parser produced something unusable). */
@@ -129,6 +131,18 @@ export async function normalizeNotice(
   }
   const first = issuers[0];
   const locator = scraped.url ?? `archive:${ctx.archiveId}`;
+  const meta = {
+    docNumber: candidate.docNumber,
+    docType: candidate.docType,
+    writtenDate,
+    publishedDate,
+    effectiveDate: candidate.effectiveDate,
+    topicZh: emptyToNull(scraped.topicZh),
+    indexNumber: emptyToNull(scraped.indexNumber),
+    origin: emptyToNull(scraped.origin),
+    validity: emptyToNull(scraped.validity),
+    issuers: issuers.map((i) => i.issuer?.nameZh ?? i.written),
+  };
   return {
     warnings,
     notice: {
@@ -146,6 +160,7 @@ export async function normalizeNotice(
       validity: emptyToNull(scraped.validity),
       bodyHtml: scraped.bodyHtml ? sanitizeBodyHtml(scraped.bodyHtml, scraped.url) : null,
       contentHash: await contentFingerprint(candidate),
+      metaHash: await sha256Hex(JSON.stringify(meta)),
     },
   };
 }

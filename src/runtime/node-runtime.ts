@@ -12,7 +12,10 @@ import type { Database } from '../db/schema.js';
 import { HttpClient } from '../http/http-client.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import { loadIssuerDirectory } from '../issuers/issuer.repository.js';
+import type { RunOwner } from '../scrape/scrape-run.repository.js';
 import type { ScrapeDeps } from '../scrape/scrape-runner.js';
+import { pidAlive } from '../db/data-dir-lock.js';
+import { hostname } from 'node:os';
 
 export interface NodeRuntime {
   config: Config;
@@ -21,6 +24,7 @@ export interface NodeRuntime {
   http: HttpClient;
   directory: IssuerDirectory;
   prepared: PreparedStore;
+  owner: RunOwner;
   scrapeDeps(): ScrapeDeps;
   close(): Promise<void>;
 }
@@ -57,7 +61,14 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
       http,
       directory,
       prepared,
-      scrapeDeps: () => ({ db: handle.db, http, directory: runtime.directory, stopAfterKnown: config.stopAfterKnown }),
+      owner: { host: hostname(), pid: process.pid, isAlive: pidAlive },
+      scrapeDeps: () => ({
+        db: handle.db,
+        http,
+        directory: runtime.directory,
+        stopAfterKnown: config.stopAfterKnown,
+        owner: runtime.owner,
+      }),
       close: () => handle.close(),
     };
     return runtime;

@@ -9,10 +9,13 @@ import type { Database, RunProblem } from '../db/schema.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import { type IngestOutcome, ingestNotice } from '../notices/notice.ingest.js';
 import { NoticeValidationError, normalizeNotice } from '../notices/notice.normalize.js';
+import type { RunOwner } from './scrape-run.repository.js';
 
 export interface PipelineDeps {
   db: Kysely<Database>;
   directory: IssuerDirectory;
+  /** Identifies this process in `scrape_runs` (so a dead process's run can be closed). */
+  owner?: RunOwner;
 }
 
 export type PageOutcome =

@@ -19,7 +19,7 @@ export async function runReparse(
   const started = Date.now();
   const counts: RunCounts = { seen: 0, new: 0, updated: 0, unchanged: 0, failed: 0 };
   const problems: RunProblem[] = [];
-  const start = await startRun(deps.db, source.id, 'reparse', 'reparse');
+  const start = await startRun(deps.db, source.id, 'reparse', 'reparse', deps.owner);
   if (!start.started) {
     return { sourceId: source.id, runId: null, status: 'skipped', message: `a run is in progress (run #${start.running.id})`, counts, problems, durationMs: 0 };
   }

@@ -9,6 +9,16 @@ import type { Database, RunProblem, RunStatus, ScrapeRunRow } from '../db/schema
 /** A run whose heartbeat is older than this belonged to a process that died. */
 export const STALE_RUN_MS = 3 * 60_000;
 
+/** Where this process runs; null where there is no such notion (Workers). */
+export interface RunOwner {
+  host: string | null;
+  pid: number | null;
+  /** Whether a process on this host is alive; undefined when it cannot tell. */
+  isAlive?: (pid: number) => boolean;
+}
+
+export const NO_OWNER: RunOwner = { host: null, pid: null };
+
 export interface RunCounts {
   seen: number;
   new: number;
@@ -28,28 +38,36 @@ export async function startRun(
   sourceId: string,
   trigger: string,
   mode: 'incremental' | 'full' | 'reparse',
+  owner: RunOwner = NO_OWNER,
 ): Promise<StartRunResult> {
   return db.transaction().execute(async (trx) => {
     // Serialise starts per source: two processes starting at once must not both see "none running".
     await sql`select pg_advisory_xact_lock(hashtext(${`cpt:scrape:${sourceId}`}))`.execute(trx);
-    const staleBefore = new Date(Date.now() - STALE_RUN_MS);
-    await trx
-      .updateTable('scrape_runs')
-      .set({ status: 'failed', message: 'interrupted: the process running it stopped', finished_at: new Date() })
-      .where('source_id', '=', sourceId)
-      .where('status', '=', 'running')
-      .where('heartbeat_at', '<', staleBefore)
-      .execute();
-    const running = await trx
+    const staleBefore = Date.now() - STALE_RUN_MS;
+    const runningRows = await trx
       .selectFrom('scrape_runs')
       .selectAll()
       .where('source_id', '=', sourceId)
       .where('status', '=', 'running')
-      .executeTakeFirst();
+      .execute();
+    let running: ScrapeRunRow | undefined;
+    for (const run of runningRows) {
+      const deadProcess =
+        run.host !== null && run.host === owner.host && run.pid !== null && owner.isAlive?.(run.pid) === false;
+      if (deadProcess || run.heartbeat_at.getTime() < staleBefore) {
+        await trx
+          .updateTable('scrape_runs')
+          .set({ status: 'failed', message: 'interrupted: the process running it stopped', finished_at: new Date() })
+          .where('id', '=', run.id)
+          .execute();
+      } else {
+        running ??= run;
+      }
+    }
     if (running) return { started: false, running };
     const row = await trx
       .insertInto('scrape_runs')
-      .values({ source_id: sourceId, trigger, mode, status: 'running', errors: '[]' })
+      .values({ source_id: sourceId, trigger, mode, status: 'running', errors: '[]', host: owner.host, pid: owner.pid })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { started: true, runId: row.id };

@@ -191,7 +191,7 @@ async function processItem(deps: ScrapeDeps, source: Source, item: ListItem, sta
 export async function runScrape(deps: ScrapeDeps, source: Source, options: ScrapeOptions = {}): Promise<RunSummary> {
   const started = Date.now();
   const mode = options.full ? 'full' : 'incremental';
-  const start = await startRun(deps.db, source.id, options.trigger ?? 'cli', mode);
+  const start = await startRun(deps.db, source.id, options.trigger ?? 'cli', mode, deps.owner);
   const state = new RunState();
   if (!start.started) {
     return {

@@ -27,6 +27,8 @@ export interface MirrorServer {
   origin: string;
   requests: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }>;
   faults: Map<string, Fault>;
+  /** Delay for every path matching `pattern` (slow detail pages for crash tests). */
+  slow: { pattern: RegExp | null; ms: number };
   close(): Promise<void>;
 }
 
@@ -42,16 +44,19 @@ const TYPES: Record<string, string> = {
 export async function startMirrorServer(root: string): Promise<MirrorServer> {
   const requests: MirrorServer['requests'] = [];
   const faults = new Map<string, Fault>();
-  const counters = new Map<string, number>();
+  // per fault object, so a test that sets a new fault starts its status sequence from the start
+  const counters = new WeakMap<Fault, number>();
 
+  const slow: MirrorServer['slow'] = { pattern: null, ms: 0 };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
+    if (slow.pattern?.test(path)) await new Promise((r) => setTimeout(r, slow.ms));
     const fault = faults.get(path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.statuses) {
-      const n = counters.get(path) ?? 0;
-      counters.set(path, n + 1);
+      const n = counters.get(fault) ?? 0;
+      counters.set(fault, n + 1);
       const status = fault.statuses[n];
       if (status !== undefined) {
         res.writeHead(status, { 'content-type': 'text/html', ...fault.headers });
@@ -96,6 +101,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     origin: `http://127.0.0.1:${port}`,
     requests,
     faults,
+    slow,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
