@@ -74,6 +74,20 @@ function statusForListFailure(error: unknown): { status: RunSummary['status']; m
   return { status: 'failed', message: `list failed (${(error as Error).message})` };
 }
 
+/** Whether the run before `runId` ended without finishing its list (killed, crashed, stopped). */
+async function previousRunInterrupted(db: Kysely<Database>, sourceId: string, runId: number): Promise<boolean> {
+  const previous = await db
+    .selectFrom('scrape_runs')
+    .select(['status', 'mode'])
+    .where('source_id', '=', sourceId)
+    .where('id', '<', runId)
+    .where('mode', '!=', 'reparse')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return previous?.status === 'failed' || previous?.status === 'running';
+}
+
 async function knownLocators(db: Kysely<Database>, urls: string[]): Promise<Set<string>> {
   const known = new Set<string>();
   for (let i = 0; i < urls.length; i += 500) {
@@ -131,15 +145,19 @@ async function readColumn(
   return items;
 }
 
-/** Which listed items to fetch: new ones (stopping after a run of stored ones), or all with --full. */
-async function selectItems(deps: ScrapeDeps, items: ListItem[], full: boolean): Promise<ListItem[]> {
+/**
+ * Which listed items to fetch: all with --full; otherwise the ones not stored yet, stopping after a
+ * run of stored ones — unless the previous run did not finish, whose unvisited (older) items lie
+ * beyond the ones it stored.
+ */
+async function selectItems(deps: ScrapeDeps, items: ListItem[], full: boolean, resume: boolean): Promise<ListItem[]> {
   if (full) return items;
   const known = await knownLocators(deps.db, items.map((i) => i.url));
   const out: ListItem[] = [];
   let consecutiveKnown = 0;
   for (const item of items) {
     if (known.has(item.url)) {
-      if (++consecutiveKnown >= deps.stopAfterKnown) break;
+      if (++consecutiveKnown >= deps.stopAfterKnown && !resume) break;
       continue;
     }
     consecutiveKnown = 0;
@@ -231,7 +249,8 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     }
 
     const unique = [...new Map(listed.map((i) => [i.url, i])).values()];
-    let queue = await selectItems(deps, unique, options.full ?? false);
+    const resume = await previousRunInterrupted(deps.db, source.id, runId);
+    let queue = await selectItems(deps, unique, options.full ?? false, resume);
     if (options.limit !== undefined) queue = queue.slice(0, options.limit);
     state.counts.seen = queue.length;
     await updateRun(deps.db, runId, state.counts, state.problems, state.lastHttpStatus);
