@@ -50,7 +50,7 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('migrate the store and serve the API and web pages (http://127.0.0.1:3000; PORT/HOST override)')
+    .description('migrate the store and serve the API (http://127.0.0.1:3000; PORT/HOST override)')
     .action(async () => {
       await serve(loadConfig());
     });

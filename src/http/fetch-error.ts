@@ -11,7 +11,6 @@ export type FetchErrorKind =
   | 'content_type'
   | 'redirect' // loop, too many, or to another site
   | 'robots' // disallowed by robots.txt
-  | 'banned' // 403 burst ban that outlasted the pauses
   | 'challenge'; // an anti-bot JavaScript challenge page
 
 export class FetchError extends Error {

@@ -82,18 +82,8 @@ async function findMatch(trx: Transaction<Database>, n: NormalizedNotice): Promi
 
 async function writeIssuers(trx: Transaction<Database>, noticeId: string, n: NormalizedNotice): Promise<void> {
   await trx.deleteFrom('notice_issuers').where('notice_id', '=', noticeId).execute();
-  if (n.issuers.length === 0) return;
-  await trx
-    .insertInto('notice_issuers')
-    .values(
-      n.issuers.map((i, position) => ({
-        notice_id: noticeId,
-        position,
-        issuer_id: i.issuer?.id ?? null,
-        name_written: i.written,
-      })),
-    )
-    .execute();
+  const rows = issuerRows(n, noticeId);
+  if (rows.length) await trx.insertInto('notice_issuers').values(rows).execute();
 }
 
 async function sameIssuers(trx: Transaction<Database>, noticeId: string, n: NormalizedNotice): Promise<boolean> {
@@ -162,11 +152,10 @@ function changedMetadata(row: NoticeRow, n: NormalizedNotice): Partial<ReturnTyp
   return out as Partial<ReturnType<typeof metadataOf>>;
 }
 
-async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: Date): Promise<IngestResult> {
-  const id = newNoticeId(now.getTime());
-  await trx
-    .insertInto('notices')
-    .values({
+/** The rows a new notice consists of: the notice, its URL, its issuers in order. */
+export function newNoticeRows(n: NormalizedNotice, id: string, now: Date) {
+  return {
+    notice: {
       id,
       source_id: n.sourceId,
       url: n.url,
@@ -176,13 +165,27 @@ async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: D
       first_seen_at: now,
       last_seen_at: now,
       updated_at: now,
-    })
-    .execute();
-  await trx
-    .insertInto('notice_sources')
-    .values(locatorRow(n, id, now))
-    .execute();
-  await writeIssuers(trx, id, n);
+    },
+    locator: locatorRow(n, id, now),
+    issuers: issuerRows(n, id),
+  };
+}
+
+function issuerRows(n: NormalizedNotice, noticeId: string) {
+  return n.issuers.map((i, position) => ({
+    notice_id: noticeId,
+    position,
+    issuer_id: i.issuer?.id ?? null,
+    name_written: i.written,
+  }));
+}
+
+async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: Date): Promise<IngestResult> {
+  const id = newNoticeId(now.getTime());
+  const rows = newNoticeRows(n, id, now);
+  await trx.insertInto('notices').values(rows.notice).execute();
+  await trx.insertInto('notice_sources').values(rows.locator).execute();
+  if (rows.issuers.length) await trx.insertInto('notice_issuers').values(rows.issuers).execute();
   return { noticeId: id, outcome: 'new' };
 }
 

@@ -18,6 +18,7 @@ import {
   titleKey,
 } from '../domain/document.js';
 import { searchLexemes } from '../domain/search-text.js';
+import { sha256Hex } from '../domain/sha256.js';
 import type { IssuerDirectory, ResolvedIssuer } from '../issuers/issuer.directory.js';
 import { sanitizeBodyHtml } from './sanitize.js';
 
@@ -70,11 +71,6 @@ const NoticeShape = z.object({
 });
 
 const emptyToNull = (v: string | null | undefined) => (v?.trim() ? v.trim() : null);
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * The fingerprint of a document's text: title, body (whitespace-insensitive) and attachment links.

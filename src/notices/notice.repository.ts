@@ -4,6 +4,7 @@
  * @module
  */
 import { type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Attachment, Database } from '../db/schema.js';
 import { parseSearchQuery, type SearchTerm, toTsQuery } from '../domain/search-text.js';
 
@@ -144,7 +145,7 @@ export async function listNotices(
   limit: number,
   cursor: NoticeCursor | null,
 ): Promise<{ rows: NoticeSummaryRow[]; next: NoticeCursor | null }> {
-  let query = filtered(db, filter).select(SUMMARY_COLUMNS);
+  let query = filtered(db, filter).select(SUMMARY_COLUMNS).select((eb) => issuersColumn(eb as unknown as NoticeEb));
   if (cursor) {
     const { sortDate, id } = cursor;
     query = query.where((eb) =>
@@ -165,28 +166,19 @@ export async function listNotices(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const next = rows.length > limit && last ? { sortDate: last.sort_date, id: last.id } : null;
-  const issuers = await issuersOf(db, page.map((r) => r.id));
-  return { rows: page.map((r) => ({ ...r, issuers: issuers.get(r.id) ?? [] })), next };
+  return { rows: page, next };
 }
 
-/** Issuers of several notices, in document order. */
-export async function issuersOf(db: Kysely<Database>, noticeIds: string[]): Promise<Map<string, NoticeIssuerView[]>> {
-  const out = new Map<string, NoticeIssuerView[]>();
-  if (noticeIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('notice_issuers as ni')
-    .leftJoin('issuers as i', 'i.id', 'ni.issuer_id')
-    .select(['ni.notice_id', 'ni.name_written', 'i.name_zh', 'i.name_ko'])
-    .where('ni.notice_id', 'in', noticeIds)
-    .orderBy('ni.notice_id')
-    .orderBy('ni.position')
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.notice_id) ?? [];
-    list.push({ name_zh: r.name_zh ?? r.name_written, name_ko: r.name_ko });
-    out.set(r.notice_id, list);
-  }
-  return out;
+/** A notice's issuers in document order, as a JSON array in the same row (one round trip per page). */
+function issuersColumn(eb: NoticeEb) {
+  return jsonArrayFrom(
+    eb
+      .selectFrom('notice_issuers as ni')
+      .leftJoin('issuers as i', 'i.id', 'ni.issuer_id')
+      .select((e) => [e.fn.coalesce('i.name_zh', 'ni.name_written').as('name_zh'), 'i.name_ko'])
+      .whereRef('ni.notice_id', '=', 'n.id')
+      .orderBy('ni.position'),
+  ).as('issuers');
 }
 
 export interface NoticeDetailRow extends NoticeSummaryRow {
@@ -203,16 +195,13 @@ export async function findNoticeById(db: Kysely<Database>, id: string): Promise<
   const row = await db
     .selectFrom('notices as n')
     .select([...SUMMARY_COLUMNS, 'n.body_text', 'n.body_html', 'n.index_number', 'n.origin', 'n.validity', 'n.last_seen_at'])
+    .select((eb) => issuersColumn(eb as unknown as NoticeEb))
     .where('n.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
-  const [issuers, sources] = await Promise.all([
-    issuersOf(db, [id]),
-    db.selectFrom('notice_sources').select('url').where('notice_id', '=', id).orderBy('first_seen_at').execute(),
-  ]);
+  const sources = await db.selectFrom('notice_sources').select('url').where('notice_id', '=', id).orderBy('first_seen_at').execute();
   return {
     ...row,
-    issuers: issuers.get(id) ?? [],
     // `archive:` locators are identifiers, not links
     urls: sources.map((s) => s.url).filter((u) => !u.startsWith('archive:')),
   };

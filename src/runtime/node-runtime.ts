@@ -30,16 +30,7 @@ export interface NodeRuntime {
 }
 
 export function createHttpClient(config: Config): HttpClient {
-  return new HttpClient({
-    userAgent: config.http.userAgent,
-    hostMap: config.hostMap,
-    rateLimits: config.http.rateLimits,
-    timeoutMs: config.http.timeoutMs,
-    retries: config.http.retries,
-    backoffMs: config.http.backoffMs,
-    maxBytes: config.http.maxBytes,
-    robots: config.http.robots,
-  });
+  return new HttpClient({ ...config.http, hostMap: config.hostMap });
 }
 
 export async function openRuntime(config: Config, role: 'server' | 'cli', command: string): Promise<NodeRuntime> {

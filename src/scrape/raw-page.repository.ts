@@ -6,12 +6,8 @@
 import { gunzipSync, gzipSync } from 'fflate';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { sha256Hex } from '../domain/sha256.js';
 import type { FetchedPage } from '../http/http-client.js';
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes.slice());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export async function upsertRawPage(
   db: Kysely<Database>,

@@ -55,8 +55,6 @@ function statusForListFailure(error: unknown): { status: RunSummary['status']; m
         return { status: 'blocked', message: `blocked (anti-bot challenge, HTTP ${error.status})` };
       case 'robots':
         return { status: 'blocked', message: `blocked (${error.message})` };
-      case 'banned':
-        return { status: 'blocked', message: `blocked (${error.message})` };
       case 'timeout':
       case 'network':
       case 'redirect':

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: measured figures, not timed tests.
+ *
+ * 1. Parse rate: every saved gov.cn page through `parseDetail` (+ normalisation), repeated.
+ * 2. Ingest rate: synthetic notices through the real ingest path (one transaction each), on PGlite
+ *    and — when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` is set — on PostgreSQL.
+ * 3. API latency: `GET /api/notices` over loopback HTTP at `--rows` notices (default 10,000) with
+ *    autocannon (10 connections, `--duration` seconds per scenario). The load generator shares the
+ *    machine's cores with the server.
+ *
+ * Options: --rows N, --duration S, --ingest N, --rounds N, --only parse|ingest|api
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import autocannon from 'autocannon';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import govCn from '../scrapers/gov-cn/index.js';
+import { SOURCES } from '../scrapers/index.js';
+import { createApp } from '../src/api/app.js';
+import { openDatabase, postgresKysely } from '../src/db/client.js';
+import { prepareStore } from '../src/db/prepare-store.js';
+import type { Database } from '../src/db/schema.js';
+import { decodeBody } from '../src/http/charset.js';
+import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
+import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
+import { ingestNotice, newNoticeId, newNoticeRows } from '../src/notices/notice.ingest.js';
+import { normalizeNotice } from '../src/notices/notice.normalize.js';
+import { loadVocabulary, prng, syntheticNotice } from './synthetic.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const only = (() => {
+  const i = args.indexOf('--only');
+  return i >= 0 ? args[i + 1] : null;
+})();
+const ROWS = option('rows', 10_000);
+const DURATION = option('duration', 10);
+const INGEST = option('ingest', 1_000);
+const ROUNDS = option('rounds', 5);
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Store {
+  kind: 'pglite' | 'postgres';
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+async function openStore(kind: 'pglite' | 'postgres'): Promise<Store> {
+  if (kind === 'pglite') {
+    const handle = await openDatabase({ memory: true });
+    await prepareStore(handle.db, SOURCES);
+    return { kind, db: handle.db, close: () => handle.close() };
+  }
+  const name = `cpt_bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_URL! });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  const db = postgresKysely({ connectionString: url.toString() }, 10);
+  await prepareStore(db, SOURCES);
+  return {
+    kind,
+    db,
+    close: async () => {
+      await db.destroy();
+      const c = new pg.Client({ connectionString: PG_URL! });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+function savedPages(): Array<{ url: string; html: string }> {
+  const expected = JSON.parse(readFileSync(join(process.cwd(), 'scrapers/gov-cn/fixtures/expected.json'), 'utf8'));
+  const mirror = join(process.cwd(), 'scrapers/gov-cn/fixtures/mirror/www.gov.cn');
+  return Object.keys(expected)
+    .filter((u) => u !== '_feeds' && expected[u].reason !== 'http 404')
+    .map((url) => ({ url, html: decodeBody(new Uint8Array(readFileSync(join(mirror, new URL(url).pathname))), 'text/html').text }));
+}
+
+async function benchParse(directory: IssuerDirectory) {
+  const pages = savedPages();
+  const parseRates: number[] = [];
+  const fullRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let t = performance.now();
+    for (let i = 0; i < 10; i++) for (const p of pages) govCn.parseDetail(p.html, p.url);
+    parseRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
+    t = performance.now();
+    for (let i = 0; i < 10; i++) {
+      for (const p of pages) {
+        const r = govCn.parseDetail(p.html, p.url);
+        if (r.ok) await normalizeNotice(r.notice, { sourceId: 'gov-cn', directory });
+      }
+    }
+    fullRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
+  }
+  const bytes = pages.reduce((n, p) => n + p.html.length, 0) / pages.length;
+  console.log(`\n## Parse (${pages.length} saved gov.cn pages, avg ${fmt(bytes / 1024)} K chars, ${ROUNDS} rounds × 10 passes)`);
+  console.log(`parseDetail:                 median ${fmt(median(parseRates), 0)} pages/s`);
+  console.log(`parseDetail + normalise:     median ${fmt(median(fullRates), 0)} pages/s (sanitising, hashing, issuer resolution)`);
+  return { parse: median(parseRates), parseNormalize: median(fullRates) };
+}
+
+async function benchIngest(store: Store) {
+  const directory = await loadIssuerDirectory(store.db);
+  const vocab = loadVocabulary();
+  const rand = prng(42);
+  const prepared = [];
+  for (let i = 0; i < INGEST; i++) prepared.push((await normalizeNotice(syntheticNotice(vocab, rand, i), { sourceId: 'gov-cn', directory })).notice);
+  const t = performance.now();
+  for (const n of prepared) await ingestNotice(store.db, n);
+  const newRate = INGEST / ((performance.now() - t) / 1000);
+  const t2 = performance.now();
+  for (const n of prepared) await ingestNotice(store.db, n);
+  const againRate = INGEST / ((performance.now() - t2) / 1000);
+  return { newRate, againRate };
+}
+
+/** Loads `rows` synthetic notices in multi-row batches (the bulk path for benchmark set-up). */
+async function bulkLoad(store: Store, rows: number) {
+  const directory = await loadIssuerDirectory(store.db);
+  const vocab = loadVocabulary();
+  const rand = prng(7);
+  const start = performance.now();
+  const batch = 250;
+  for (let i = 0; i < rows; i += batch) {
+    const notices: Array<ReturnType<typeof newNoticeRows>> = [];
+    for (let j = i; j < Math.min(rows, i + batch); j++) {
+      const { notice } = await normalizeNotice(syntheticNotice(vocab, rand, j), { sourceId: 'gov-cn', directory });
+      notices.push(newNoticeRows(notice, newNoticeId(Date.now() - j), new Date()));
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('notices').values(notices.map((n) => n.notice)).execute();
+      await trx.insertInto('notice_sources').values(notices.map((n) => n.locator)).execute();
+      const issuers = notices.flatMap((n) => n.issuers);
+      if (issuers.length) await trx.insertInto('notice_issuers').values(issuers).execute();
+    });
+  }
+  await store.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } as never, queryId: { queryId: 'analyze' } });
+  return (performance.now() - start) / 1000;
+}
+
+async function load(url: string) {
+  const result = await autocannon({ url, connections: 10, duration: DURATION });
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx };
+}
+
+async function benchApi(store: Store) {
+  const seconds = await bulkLoad(store, ROWS);
+  const directory = await loadIssuerDirectory(store.db);
+  const app = createApp({ db: store.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 'bench' });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as { port: number }).port;
+  const base = `http://127.0.0.1:${port}`;
+  const scenarios: Array<[string, string]> = [
+    ['newest 20, no filter', '/api/notices'],
+    ['issuer + date range', `/api/notices?issuer=${encodeURIComponent('财政部')}&from=2020-01-01&to=2022-12-31`],
+    ['q: 2-char term', `/api/notices?q=${encodeURIComponent('医疗')}`],
+    ['q: 4-char term', `/api/notices?q=${encodeURIComponent('医疗保障')}`],
+    ['q: absent term', `/api/notices?q=${encodeURIComponent('量子引力')}`],
+  ];
+  const results: Array<[string, Awaited<ReturnType<typeof load>>]> = [];
+  for (const [name, path] of scenarios) {
+    await fetch(base + path); // warm
+    results.push([name, await load(base + path)]);
+  }
+  await new Promise<void>((r) => server.close(() => r()));
+  return { seconds, results };
+}
+
+async function main() {
+  console.log(`# China Policy Tracker benchmarks — ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores; PostgreSQL: ${PG_URL ? 'yes' : 'not set (BENCH_DATABASE_URL / TEST_DATABASE_URL)'}`);
+  const kinds: Array<'pglite' | 'postgres'> = PG_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+  if (!only || only === 'parse') {
+    const store = await openStore('pglite');
+    await benchParse(await loadIssuerDirectory(store.db));
+    await store.close();
+  }
+  if (!only || only === 'ingest') {
+    console.log(`\n## Ingest (${INGEST} synthetic notices, one transaction each, one connection)`);
+    const rates: Record<string, { newRate: number; againRate: number }> = {};
+    for (const kind of kinds) {
+      const store = await openStore(kind);
+      rates[kind] = await benchIngest(store);
+      await store.close();
+      console.log(`${kind.padEnd(9)} new: ${fmt(rates[kind]!.newRate, 0)} notices/s   re-ingest (unchanged): ${fmt(rates[kind]!.againRate, 0)} notices/s`);
+    }
+    if (rates.postgres) console.log(`ratio PGlite/PostgreSQL (new): ${fmt(rates.pglite!.newRate / rates.postgres.newRate, 2)}`);
+  }
+  if (!only || only === 'api') {
+    console.log(`\n## GET /api/notices at ${ROWS.toLocaleString('en-US')} notices (autocannon, 10 connections, ${DURATION} s per scenario, loopback)`);
+    const all: Record<string, Array<[string, { p50: number; p99: number; rps: number; errors: number }]>> = {};
+    for (const kind of kinds) {
+      const store = await openStore(kind);
+      const { seconds, results } = await benchApi(store);
+      await store.close();
+      all[kind] = results;
+      console.log(`\n${kind} (bulk load ${fmt(seconds)} s)`);
+      console.log('| scenario | p50 ms | p99 ms | req/s | errors |');
+      console.log('|---|---:|---:|---:|---:|');
+      for (const [name, r] of results) console.log(`| ${name} | ${r.p50} | ${r.p99} | ${fmt(r.rps, 0)} | ${r.errors} |`);
+    }
+    if (all.postgres && all.pglite) {
+      console.log('\nratio PGlite/PostgreSQL (p50 latency):');
+      for (const [i, [name]] of all.pglite.entries()) {
+        console.log(`  ${name}: ${fmt(all.pglite[i]![1].p50 / Math.max(all.postgres[i]![1].p50, 0.01), 2)}×`);
+      }
+    }
+  }
+}
+
+await main();
