@@ -8,7 +8,9 @@
  *    autocannon (10 connections, `--duration` seconds per scenario). The load generator shares the
  *    machine's cores with the server.
  *
- * Options: --rows N, --duration S, --ingest N, --rounds N, --only parse|ingest|api
+ * 4. Offline enrichment rate: the Korean title and summary alone, and the whole enrich step.
+ *
+ * Options: --rows N, --duration S, --ingest N, --rounds N, --only parse|ingest|enrich|api
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -24,6 +26,8 @@ import { openDatabase, postgresKysely } from '../src/db/client.js';
 import { prepareStore } from '../src/db/prepare-store.js';
 import type { Database } from '../src/db/schema.js';
 import { decodeBody } from '../src/http/charset.js';
+import { loadNoticeForEnrichment } from '../src/enrichment/enricher.js';
+import { createEnricher, offlineSummarizer } from '../src/enrichment/index.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
 import { ingestNotice, newNoticeId, newNoticeRows } from '../src/notices/notice.ingest.js';
@@ -118,17 +122,43 @@ async function benchParse(directory: IssuerDirectory) {
   return { parse: median(parseRates), parseNormalize: median(fullRates) };
 }
 
+/** Offline enrichment: the Korean title and summary alone (no database), and the full enrich step. */
+async function benchEnrich(store: Store) {
+  const directory = await loadIssuerDirectory(store.db);
+  const vocab = loadVocabulary();
+  const rand = prng(99);
+  const ids: string[] = [];
+  for (let i = 0; i < INGEST; i++) {
+    const { notice } = await normalizeNotice(syntheticNotice(vocab, rand, 50_000 + i), { sourceId: 'gov-cn', directory });
+    ids.push((await ingestNotice(store.db, notice, { enricher: null })).noticeId);
+  }
+  const started = performance.now();
+  const summarizer = offlineSummarizer();
+  const warm = performance.now() - started;
+  const enricher = createEnricher();
+  const inputs = [];
+  for (const id of ids) inputs.push((await loadNoticeForEnrichment(store.db, id))!.input);
+  let t = performance.now();
+  for (const input of inputs) summarizer.summarizeSync(input);
+  const summaryRate = inputs.length / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (const id of ids) await store.db.transaction().execute((trx) => enricher.enrich(trx, id, true));
+  const enrichRate = ids.length / ((performance.now() - t) / 1000);
+  return { warm, summaryRate, enrichRate };
+}
+
 async function benchIngest(store: Store) {
   const directory = await loadIssuerDirectory(store.db);
+  const enricher = createEnricher();
   const vocab = loadVocabulary();
   const rand = prng(42);
   const prepared = [];
   for (let i = 0; i < INGEST; i++) prepared.push((await normalizeNotice(syntheticNotice(vocab, rand, i), { sourceId: 'gov-cn', directory })).notice);
   const t = performance.now();
-  for (const n of prepared) await ingestNotice(store.db, n);
+  for (const n of prepared) await ingestNotice(store.db, n, { enricher });
   const newRate = INGEST / ((performance.now() - t) / 1000);
   const t2 = performance.now();
-  for (const n of prepared) await ingestNotice(store.db, n);
+  for (const n of prepared) await ingestNotice(store.db, n, { enricher });
   const againRate = INGEST / ((performance.now() - t2) / 1000);
   return { newRate, againRate };
 }
@@ -207,6 +237,17 @@ async function main() {
       console.log(`${kind.padEnd(9)} new: ${fmt(rates[kind]!.newRate, 0)} notices/s   re-ingest (unchanged): ${fmt(rates[kind]!.againRate, 0)} notices/s`);
     }
     if (rates.postgres) console.log(`ratio PGlite/PostgreSQL (new): ${fmt(rates.pglite!.newRate / rates.postgres.newRate, 2)}`);
+  }
+  if (!only || only === 'enrich') {
+    console.log(`\n## Offline enrichment (${INGEST} synthetic notices: sectors, Korean title and summary, search index)`);
+    for (const kind of kinds) {
+      const store = await openStore(kind);
+      const r = await benchEnrich(store);
+      await store.close();
+      console.log(
+        `${kind.padEnd(9)} title+summary only: ${fmt(r.summaryRate, 0)} notices/s   full enrich step (one transaction each): ${fmt(r.enrichRate, 0)} notices/s   (dictionaries loaded in ${fmt(r.warm, 0)} ms)`,
+      );
+    }
   }
   if (!only || only === 'api') {
     console.log(`\n## GET /api/notices at ${ROWS.toLocaleString('en-US')} notices (autocannon, 10 connections, ${DURATION} s per scenario, loopback)`);

@@ -5,7 +5,9 @@
  */
 import type { Migration } from 'kysely/migration';
 import * as m20261125T100000000Z from './20261125T100000000Z-initial.js';
+import * as m20261125T120000000Z from './20261125T120000000Z-enrichment.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T100000000Z-initial': m20261125T100000000Z,
+  '20261125T120000000Z-enrichment': m20261125T120000000Z,
 };

@@ -123,6 +123,13 @@ const EnvSchema = z.object({
   CPT_ROBOTS: flag(true),
   CPT_STOP_AFTER_KNOWN: intFrom(10, 1, 100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
+  CPT_SUMMARIZER: z.enum(['offline', 'openai']).optional().default('offline'),
+  OPENAI_BASE_URL: z.string().url().optional().default('https://api.openai.com/v1'),
+  OPENAI_API_KEY: z.string().optional(),
+  CPT_LLM_MODEL: z.string().optional().default('gpt-4o-mini'),
+  CPT_LLM_TIMEOUT_MS: intFrom(60_000, 100, 600_000),
+  CPT_LLM_RETRIES: intFrom(2, 0, 10),
+  CPT_LLM_INPUT_CHARS: intFrom(6_000, 500, 200_000),
 });
 
 export const PRODUCT_VERSION = '0.1.0';
@@ -147,6 +154,17 @@ export interface Config {
   /** Incremental scrapes stop after this many consecutive list items that are already stored. */
   stopAfterKnown: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  summarizer: 'offline' | 'openai';
+  llm: {
+    baseUrl: string;
+    /** Never logged. */
+    apiKey: string | undefined;
+    model: string;
+    timeoutMs: number;
+    retries: number;
+    /** Budget of body characters sent to the model (the start and the numbered sections are kept). */
+    inputChars: number;
+  };
 }
 
 /**
@@ -178,5 +196,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     stopAfterKnown: e.CPT_STOP_AFTER_KNOWN,
     logLevel: e.LOG_LEVEL,
+    summarizer: e.CPT_SUMMARIZER,
+    llm: {
+      baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
+      apiKey: e.OPENAI_API_KEY?.trim() || undefined,
+      model: e.CPT_LLM_MODEL,
+      timeoutMs: e.CPT_LLM_TIMEOUT_MS,
+      retries: e.CPT_LLM_RETRIES,
+      inputChars: e.CPT_LLM_INPUT_CHARS,
+    },
   };
 }

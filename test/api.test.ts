@@ -58,22 +58,23 @@ describeEachDatabase('API', (kind) => {
       url: 'https://www.gov.cn/zhengce/zhengceku/2020-06/28/content_5522280.htm',
       archive_id: null,
       title_zh: '国家发展改革委关于延长阶段性降低企业用电成本政策的通知',
-      title_ko: null,
       doc_type: '通知',
       issuers: [{ name_zh: '国家发展改革委', name_ko: '국가발전개혁위원회' }],
       written_date: '2020-06-24',
       published_date: '2020-06-28',
       topic_zh: '国土资源、能源\\电力',
-      sectors: [],
-      summary_ko: null,
-      summary_status: 'pending',
+      summary_status: 'machine',
       attachments: [],
       revision: 1,
     });
+    expect(electricity.title_ko).toMatch(/^국가발전개혁위원회 .+에 관한 통지$/);
+    expect(electricity.summary_ko).toContain('95%');
+    expect(electricity.sectors[0]).toMatchObject({ code: 'energy', name_ko: '에너지·전력' });
     expect(Object.keys(electricity).sort()).toEqual(
       [
         'id', 'source', 'url', 'archive_id', 'title_zh', 'title_ko', 'doc_number', 'doc_type', 'issuers', 'written_date',
-        'published_date', 'effective_date', 'topic_zh', 'sectors', 'summary_ko', 'summary_status', 'attachments', 'first_seen_at', 'revision',
+        'published_date', 'effective_date', 'topic_zh', 'sectors', 'korea_relevant', 'korea_reasons', 'summary_ko', 'summary_status',
+        'attachments', 'first_seen_at', 'revision',
       ].sort(),
     );
     expect(body.next_cursor).toBeNull();
@@ -212,9 +213,11 @@ describeEachDatabase('API', (kind) => {
 
   it('publishes an OpenAPI document, Swagger UI and a health check', async () => {
     const doc = await get('/openapi.json');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/api/notices', '/api/notices/{id}', '/api/sources', '/api/sources/{id}/scrape'].sort());
+    expect(Object.keys(doc.body.paths).sort()).toEqual(
+      ['/api/notices', '/api/notices/{id}', '/api/notices/{id}/summary', '/api/sectors', '/api/issuers', '/api/sources', '/api/sources/{id}/scrape'].sort(),
+    );
     expect(doc.body.paths['/api/notices'].get.parameters.map((p: any) => p.name)).toEqual(
-      expect.arrayContaining(['source', 'issuer', 'doc_type', 'from', 'to', 'q', 'limit', 'cursor']),
+      expect.arrayContaining(['source', 'issuer', 'doc_type', 'sector', 'korea_relevant', 'from', 'to', 'q', 'limit', 'cursor']),
     );
     expect((await app.request('/docs')).status).toBe(200);
     expect((await get('/healthz')).body.status).toBe('ok');

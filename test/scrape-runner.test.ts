@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import govCn from '../scrapers/gov-cn/index.js';
+import { createEnricher } from '../src/enrichment/index.js';
 import { HttpClient } from '../src/http/http-client.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { runReparse } from '../src/scrape/reparse.js';
@@ -24,6 +25,7 @@ async function deps(): Promise<ScrapeDeps> {
   return {
     db: t.db,
     directory: await loadIssuerDirectory(t.db),
+    enricher: createEnricher(),
     stopAfterKnown: 10,
     http: new HttpClient({
       userAgent: 'ChinaPolicyTracker/test',

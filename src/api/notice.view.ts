@@ -2,6 +2,7 @@
  * The JSON shape of notices in the API, and the opaque page cursor.
  * @module
  */
+import { sectorName } from '../enrichment/sector-classifier.js';
 import type { NoticeCursor, NoticeDetailRow, NoticeSummaryRow } from '../notices/notice.repository.js';
 
 export function toNoticeJson(row: NoticeSummaryRow) {
@@ -19,8 +20,9 @@ export function toNoticeJson(row: NoticeSummaryRow) {
     published_date: row.published_date,
     effective_date: row.effective_date,
     topic_zh: row.topic_zh,
-    // filled by enrichment; empty until then, never guessed here
-    sectors: [] as Array<{ code: string; name_ko: string; score: number; method: 'topic' | 'issuer' | 'keyword' | 'llm' | 'manual' }>,
+    sectors: row.sectors.map((s) => ({ code: s.code, name_ko: sectorName(s.code), score: Number(s.score), method: s.method })),
+    korea_relevant: row.korea_relevant,
+    korea_reasons: row.korea_reasons,
     summary_ko: row.summary_ko,
     summary_status: row.summary_status,
     attachments: row.attachments,
@@ -39,6 +41,16 @@ export function toNoticeDetailJson(row: NoticeDetailRow) {
     origin: row.origin,
     validity: row.validity,
     last_seen_at: row.last_seen_at.toISOString(),
+    key_points: row.key_points,
+    summary: {
+      provider: row.summary_provider,
+      model: row.summary_model,
+      prompt_version: row.summary_prompt_version,
+      created_at: row.summary_created_at ? new Date(row.summary_created_at).toISOString() : null,
+      note: row.summary_note,
+      reviewed_by: row.reviewed_by,
+      reviewed_at: row.reviewed_at ? new Date(row.reviewed_at).toISOString() : null,
+    },
   };
 }
 

@@ -6,10 +6,28 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { badRequest, ProblemException } from './problem.js';
-import { IsoDay, NoticeDetailSchema, NoticeListSchema, problemResponse, repeated } from './schemas.js';
+import {
+  IssuerCountSchema,
+  IsoDay,
+  NoticeDetailSchema,
+  NoticeListSchema,
+  problemResponse,
+  repeated,
+  SectorCountSchema,
+} from './schemas.js';
 import { validationHook } from './validation.js';
 import { decodeCursor, encodeCursor, toNoticeDetailJson, toNoticeJson } from './notice.view.js';
-import { findNoticeById, listNotices, type NoticeFilter } from '../notices/notice.repository.js';
+import { isSectorCode, SECTOR_CODES, SECTORS } from '../domain/sector.js';
+import { refreshSearchVector } from '../enrichment/enricher.js';
+import {
+  countBySector,
+  findNoticeById,
+  listIssuersWithCounts,
+  listNotices,
+  type NoticeFilter,
+  reviewSummary,
+} from '../notices/notice.repository.js';
+import { requireApiKey } from './auth.js';
 
 function listQuery(sourceIds: readonly string[]) {
   return z
@@ -20,6 +38,14 @@ function listQuery(sourceIds: readonly string[]) {
       ),
       issuer: repeated(z.string().trim().min(1).max(60), 'Issuer (Chinese name or alias, e.g. 国家发展改革委 or 发改委); repeat for any of several'),
       doc_type: repeated(z.string().trim().min(1).max(20), '公文种类 (通知, 意见, 公告 …); repeat for any of several'),
+      sector: repeated(
+        z.string().refine(isSectorCode, { message: `unknown sector; valid: ${SECTOR_CODES.join(', ')}` }),
+        `Sector code; repeat for any of several: ${SECTOR_CODES.join(', ')}`,
+      ),
+      korea_relevant: z
+        .enum(['true', 'false'], { message: 'must be true or false' })
+        .optional()
+        .openapi({ description: 'true: only notices relevant to Korean companies' }),
       from: IsoDay.optional().openapi({ description: 'Earliest date (published, else written), YYYY-MM-DD' }),
       to: IsoDay.optional().openapi({ description: 'Latest date (published, else written), YYYY-MM-DD' }),
       q: z.string().trim().min(1, 'must not be empty').max(200).optional().openapi({
@@ -78,6 +104,8 @@ export function noticeRoutes(deps: AppDeps) {
       issuerIds,
       issuerNames,
       docTypes: query.doc_type ?? [],
+      sectors: query.sector ?? [],
+      koreaRelevant: query.korea_relevant === undefined ? null : query.korea_relevant === 'true',
       from: query.from ?? null,
       to: query.to ?? null,
       q: query.q ?? null,
@@ -103,6 +131,81 @@ export function noticeRoutes(deps: AppDeps) {
     const row = await findNoticeById(deps.db, id);
     if (!row) throw new ProblemException(404, `no notice with id "${id}"`);
     return c.json(toNoticeDetailJson(row), 200);
+  });
+
+  const review = createRoute({
+    method: 'put',
+    path: '/api/notices/{id}/summary',
+    tags: ['notices'],
+    summary: 'Correct the Korean title and/or summary; the notice becomes `reviewed` and machine runs leave it alone',
+    security: [{ bearerAuth: [] }],
+    middleware: [requireApiKey(deps.apiKeys)] as const,
+    request: {
+      params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .strictObject({
+                title_ko: z.string().trim().min(1, 'must not be empty').max(300).optional(),
+                summary_ko: z.string().trim().min(1, 'must not be empty').max(8000).optional(),
+              })
+              .refine((b) => b.title_ko !== undefined || b.summary_ko !== undefined, { message: 'give title_ko, summary_ko or both' }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'The notice after the review', content: { 'application/json': { schema: NoticeDetailSchema } } },
+      400: problemResponse('The body is invalid'),
+      401: problemResponse('No valid API key'),
+      404: problemResponse('No notice has this id'),
+    },
+  });
+  app.openapi(review, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const updated = await deps.db.transaction().execute(async (trx) => {
+      const ok = await reviewSummary(trx, id, {
+        ...(body.title_ko !== undefined ? { titleKo: body.title_ko } : {}),
+        ...(body.summary_ko !== undefined ? { summaryKo: body.summary_ko } : {}),
+        reviewer: c.get('apiKeyName'),
+      });
+      if (ok) await refreshSearchVector(trx, id);
+      return ok;
+    });
+    if (!updated) throw new ProblemException(404, `no notice with id "${id}"`);
+    return c.json(toNoticeDetailJson((await findNoticeById(deps.db, id))!), 200);
+  });
+
+  const sectors = createRoute({
+    method: 'get',
+    path: '/api/sectors',
+    tags: ['reference'],
+    summary: 'The sector taxonomy with the number of notices in each',
+    responses: { 200: { description: 'Sectors', content: { 'application/json': { schema: z.object({ items: z.array(SectorCountSchema) }) } } } },
+  });
+  app.openapi(sectors, async (c) => {
+    const counts = await countBySector(deps.db);
+    return c.json({ items: SECTORS.map((s) => ({ code: s.code, name_ko: s.nameKo, count: counts.get(s.code) ?? 0 })) }, 200);
+  });
+
+  const issuers = createRoute({
+    method: 'get',
+    path: '/api/issuers',
+    tags: ['reference'],
+    summary: 'Issuing bodies with their Chinese, Korean and English names and notice counts',
+    responses: { 200: { description: 'Issuers', content: { 'application/json': { schema: z.object({ items: z.array(IssuerCountSchema) }) } } } },
+  });
+  app.openapi(issuers, async (c) => {
+    const rows = await listIssuersWithCounts(deps.db);
+    return c.json(
+      {
+        items: rows.map((r) => ({ name_zh: r.name_zh, name_ko: r.name_ko, name_en: r.name_en, kind: r.kind, aliases: r.aliases, count: r.notices })),
+      },
+      200,
+    );
   });
 
   return app;

@@ -64,6 +64,8 @@ export const NoticeSchema = z
     effective_date: z.string().nullable().openapi({ format: 'date' }),
     topic_zh: z.string().nullable().openapi({ example: '国土资源、能源\\电力' }),
     sectors: z.array(SectorRefSchema),
+    korea_relevant: z.boolean().openapi({ description: 'Relevant to Korean companies (trade, investment, export control, data export, standards, Korea named)' }),
+    korea_reasons: z.array(z.string()).openapi({ example: ['관세', '수출입'] }),
     summary_ko: z.string().nullable(),
     summary_status: z.enum(['pending', 'machine', 'reviewed']),
     attachments: z.array(AttachmentSchema),
@@ -80,7 +82,32 @@ export const NoticeDetailSchema = NoticeSchema.extend({
   origin: z.string().nullable().openapi({ description: '来源 as the page states it' }),
   validity: z.string().nullable(),
   last_seen_at: z.string().openapi({ format: 'date-time' }),
+  key_points: z.array(z.string()),
+  summary: z.object({
+    provider: z.string().nullable().openapi({ example: 'offline' }),
+    model: z.string().nullable(),
+    prompt_version: z.string().nullable(),
+    created_at: z.string().nullable(),
+    note: z.string().nullable().openapi({ description: 'Why a requested provider was not used' }),
+    reviewed_by: z.string().nullable().openapi({ description: 'Name of the API key that reviewed the summary' }),
+    reviewed_at: z.string().nullable(),
+  }),
 }).openapi('NoticeDetail');
+
+export const SectorCountSchema = z
+  .object({ code: z.string().openapi({ example: 'health' }), name_ko: z.string().openapi({ example: '의료·보건' }), count: z.number().int() })
+  .openapi('SectorCount');
+
+export const IssuerCountSchema = z
+  .object({
+    name_zh: z.string().openapi({ example: '国家医保局' }),
+    name_ko: z.string().nullable().openapi({ example: '국가의료보장국' }),
+    name_en: z.string().nullable(),
+    kind: z.string(),
+    aliases: z.array(z.string()),
+    count: z.number().int(),
+  })
+  .openapi('IssuerCount');
 
 export const NoticeListSchema = z
   .object({

@@ -12,8 +12,11 @@ import { ensureTemplate } from '../db/pglite-template.js';
 import { openRuntime } from '../runtime/node-runtime.js';
 import { runReparse } from '../scrape/reparse.js';
 import { runScrape, type RunSummary } from '../scrape/scrape-runner.js';
+import { processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
+import { createSummarizer } from '../enrichment/index.js';
+import { runEnrichCommand } from './enrich.js';
 import { createProgress } from './progress.js';
-import { printRunSummary, printSources } from './output.js';
+import { printIssuers, printRunSummary, printSources } from './output.js';
 import { serve } from './serve.js';
 
 export const EXIT_OK = 0;
@@ -101,6 +104,12 @@ export function buildProgram(): Command {
           }
           if (controller.signal.aborted) break;
         }
+        // model summaries of what was just stored run after ingest, never inside it
+        if (runtime.config.summarizer !== 'offline' && !controller.signal.aborted) {
+          const provider = createSummarizer(runtime.config.summarizer, runtime.config.llm);
+          const done = await processEnrichmentJobs({ db: runtime.db, enricher: runtime.enricher }, provider, 200, controller.signal);
+          if (done.length) console.log(`${provider.name}: ${done.filter((d) => d.outcome === 'summarised').length} summarised, ${done.filter((d) => d.outcome === 'fallback').length} fell back to offline`);
+        }
       } finally {
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);
@@ -123,7 +132,7 @@ export function buildProgram(): Command {
           const progress = createProgress(`${source.id} reparse`);
           try {
             summaries.push(
-              await runReparse({ db: runtime.db, directory: runtime.directory, owner: runtime.owner }, source, (done, url) =>
+              await runReparse({ db: runtime.db, directory: runtime.directory, enricher: runtime.enricher, owner: runtime.owner }, source, (done, url) =>
                 progress.update({ sourceId: source.id, phase: 'detail', done, total: 0, url }),
               ),
             );
@@ -136,6 +145,38 @@ export function buildProgram(): Command {
       }
       for (const s of summaries) printRunSummary(s);
       process.exitCode = exitCodeFor(summaries);
+    });
+
+  program
+    .command('enrich')
+    .description('Korean titles, summaries and sectors: pending notices and queued model summaries, one notice, or all')
+    .addOption(new Option('--all', 're-enrich every notice (reviewed summaries are kept)').conflicts('id'))
+    .option('--id <id>', 'enrich one notice')
+    .addOption(new Option('--provider <name>', 'summary provider (default: CPT_SUMMARIZER)').choices(['offline', 'openai']))
+    .action(async (opts: { all?: boolean; id?: string; provider?: 'offline' | 'openai' }) => {
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'cli', 'cpt enrich');
+      try {
+        const provider = createSummarizer(opts.provider ?? config.summarizer, config.llm);
+        const summary = await runEnrichCommand({ db: runtime.db, enricher: runtime.enricher }, provider, opts);
+        console.log(summary);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('issuers')
+    .description('list issuing bodies with notice counts, or (--unknown) names the registry does not know')
+    .option('--unknown', 'only names found on notices that the registry does not know')
+    .option('--json', 'print JSON')
+    .action(async (opts: { unknown?: boolean; json?: boolean }) => {
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt issuers');
+      try {
+        await printIssuers(runtime.db, opts);
+      } finally {
+        await runtime.close();
+      }
     });
 
   program

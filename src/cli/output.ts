@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { SOURCES } from '../../scrapers/index.js';
 import type { Database } from '../db/schema.js';
+import { listIssuersWithCounts, listUnknownIssuers } from '../notices/notice.repository.js';
 import { latestRuns } from '../scrape/scrape-run.repository.js';
 import type { RunSummary } from '../scrape/scrape-runner.js';
 
@@ -30,4 +31,21 @@ export async function printSources(db: Kysely<Database>, json: boolean, out: (li
       : 'never run';
     out(`${s.id.padEnd(8)} ${s.nameZh}  ${s.baseUrl}\n         last run: ${last}`);
   }
+}
+
+export async function printIssuers(
+  db: Kysely<Database>,
+  opts: { unknown?: boolean; json?: boolean },
+  out: (line: string) => void = console.log,
+): Promise<void> {
+  if (opts.unknown) {
+    const unknown = await listUnknownIssuers(db);
+    if (opts.json) return out(JSON.stringify(unknown, null, 2));
+    if (unknown.length === 0) return out('every issuer on stored notices is in the registry');
+    for (const u of unknown) out(`${u.name}\t${u.notices} notice(s)\te.g. ${u.example}`);
+    return;
+  }
+  const rows = (await listIssuersWithCounts(db)).filter((r) => r.notices > 0);
+  if (opts.json) return out(JSON.stringify(rows, null, 2));
+  for (const r of rows.sort((a, b) => b.notices - a.notices)) out(`${r.name_zh}\t${r.name_ko ?? ''}\t${r.name_en ?? ''}\t${r.notices}`);
 }

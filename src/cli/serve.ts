@@ -11,6 +11,8 @@ import type { ScrapeLauncher } from '../api/app-deps.js';
 import { type Config, PRODUCT_VERSION } from '../config.js';
 import { openRuntime } from '../runtime/node-runtime.js';
 import { runScrape } from '../scrape/scrape-runner.js';
+import { enrichNotice, processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
+import { createSummarizer } from '../enrichment/index.js';
 
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : config.logLevel, base: { service: 'cpt' } });
@@ -44,6 +46,33 @@ export async function serve(config: Config): Promise<void> {
     { onUnexpectedError: (err, path) => log.error({ err, path }, 'request failed') },
   );
 
+  // Enrichment in the background: notices stored before enrichment existed (or imported without it),
+  // and, with CPT_SUMMARIZER=openai, the queue of model summaries ingest leaves behind.
+  const provider = createSummarizer(config.summarizer, config.llm);
+  let enriching = false;
+  const enrichTick = async () => {
+    if (enriching || controller.signal.aborted) return;
+    enriching = true;
+    try {
+      const pending = await runtime.db.selectFrom('notices').select('id').where('summary_status', '=', 'pending').limit(200).execute();
+      for (const { id } of pending) {
+        if (controller.signal.aborted) break;
+        await enrichNotice({ db: runtime.db, enricher: runtime.enricher }, id, runtime.enricher.options.offline);
+      }
+      if (provider.name !== 'offline') {
+        const done = await processEnrichmentJobs({ db: runtime.db, enricher: runtime.enricher }, provider, 20, controller.signal);
+        for (const r of done.filter((r) => r.note)) log.warn({ notice: r.noticeId, note: r.note }, 'model summary fell back to offline');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'background enrichment failed');
+    } finally {
+      enriching = false;
+    }
+  };
+  const enrichTimer = setInterval(() => void enrichTick(), 30_000);
+  enrichTimer.unref();
+  void enrichTick();
+
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serveNode({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
@@ -61,6 +90,7 @@ export async function serve(config: Config): Promise<void> {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
       controller.abort(new Error('shutting down'));
+      clearInterval(enrichTimer);
       server.close(async () => {
         await Promise.allSettled(running.values());
         await runtime.close();

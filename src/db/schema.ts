@@ -74,11 +74,45 @@ export interface NoticesTable {
   revision: ColumnType<number, number | undefined, number>;
   title_ko: string | null;
   summary_ko: string | null;
-  summary_status: ColumnType<'pending' | 'machine' | 'reviewed', 'pending' | 'machine' | 'reviewed' | undefined>;
+  summary_status: ColumnType<SummaryStatus, SummaryStatus | undefined>;
+  korea_relevant: ColumnType<boolean, boolean | undefined, boolean>;
+  korea_reasons: ColumnType<string[], string[] | undefined, string[]>;
+  key_points: ColumnType<string[], string | undefined, string>;
+  summary_provider: string | null;
+  summary_model: string | null;
+  summary_prompt_version: string | null;
+  summary_source_hash: string | null;
+  summary_created_at: Date | null;
+  summary_note: string | null;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
   /** Built from `searchLexemes()`; written with `array_to_tsvector`, never read back. */
   search_vector: ColumnType<never, unknown, unknown>;
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** `pending`: not summarised yet; `machine`: by a provider; `reviewed`: corrected by an analyst. */
+export type SummaryStatus = 'pending' | 'machine' | 'reviewed';
+
+export type SectorMethod = 'topic' | 'issuer' | 'keyword' | 'llm' | 'manual';
+
+export interface NoticeSectorsTable {
+  notice_id: string;
+  code: string;
+  score: number;
+  method: SectorMethod;
+}
+
+export interface EnrichmentJobsTable {
+  id: Generated<number>;
+  notice_id: string;
+  provider: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: Timestamp;
   updated_at: Timestamp;
 }
 
@@ -155,6 +189,8 @@ export interface Database {
   issuers: IssuersTable;
   notices: NoticesTable;
   notice_issuers: NoticeIssuersTable;
+  notice_sectors: NoticeSectorsTable;
+  enrichment_jobs: EnrichmentJobsTable;
   notice_sources: NoticeSourcesTable;
   notice_revisions: NoticeRevisionsTable;
   raw_pages: RawPagesTable;

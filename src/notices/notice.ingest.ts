@@ -273,18 +273,34 @@ async function mergeCopy(trx: Transaction<Database>, row: NoticeRow, n: Normaliz
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Runs in the ingest transaction after a notice was written (sectors, Korean title and summary). */
+export interface IngestEnricher {
+  enrich(trx: Transaction<Database>, noticeId: string): Promise<void>;
+}
+
+export interface IngestOptions {
+  /** Enrichment inside the same transaction; null only where a caller enriches separately. */
+  enricher: IngestEnricher | null;
+  now?: Date;
+}
+
 /**
- * Stores one notice in its own transaction.
+ * Stores one notice in its own transaction, enriched in that transaction when anything changed.
  * A concurrent writer inserting the same document first makes this one retry and merge.
  */
-export async function ingestNotice(db: Kysely<Database>, n: NormalizedNotice, now: Date = new Date()): Promise<IngestResult> {
+export async function ingestNotice(db: Kysely<Database>, n: NormalizedNotice, options: IngestOptions): Promise<IngestResult> {
+  const now = options.now ?? new Date();
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction().execute(async (trx) => {
         const match = await findMatch(trx, n);
-        if (!match) return insertNew(trx, n, now);
-        if (match.byLocator !== null) return updateKnown(trx, match.row, match.byLocator, n, now);
-        return mergeCopy(trx, match.row, n, now);
+        const result = !match
+          ? await insertNew(trx, n, now)
+          : match.byLocator !== null
+            ? await updateKnown(trx, match.row, match.byLocator, n, now)
+            : await mergeCopy(trx, match.row, n, now);
+        if (result.outcome !== 'unchanged' && options.enricher) await options.enricher.enrich(trx, result.noticeId);
+        return result;
       });
     } catch (error) {
       if (attempt < 2 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;

@@ -14,6 +14,10 @@ export interface NoticeFilter {
   issuerIds: number[];
   issuerNames: string[];
   docTypes: string[];
+  /** Sector codes (any of them). */
+  sectors: string[];
+  /** true: only notices relevant to Korean companies; false: only the others. */
+  koreaRelevant: boolean | null;
   from: string | null;
   to: string | null;
   q: string | null;
@@ -28,6 +32,12 @@ export interface NoticeCursor {
 export interface NoticeIssuerView {
   name_zh: string;
   name_ko: string | null;
+}
+
+export interface NoticeSectorView {
+  code: string;
+  score: number;
+  method: 'topic' | 'issuer' | 'keyword' | 'llm' | 'manual';
 }
 
 export interface NoticeSummaryRow {
@@ -49,7 +59,10 @@ export interface NoticeSummaryRow {
   attachments: Attachment[];
   first_seen_at: Date;
   revision: number;
+  korea_relevant: boolean;
+  korea_reasons: string[];
   issuers: NoticeIssuerView[];
+  sectors: NoticeSectorView[];
 }
 
 const SUMMARY_COLUMNS = [
@@ -71,6 +84,8 @@ const SUMMARY_COLUMNS = [
   'n.attachments',
   'n.first_seen_at',
   'n.revision',
+  'n.korea_relevant',
+  'n.korea_reasons',
 ] as const;
 
 type NoticeEb = ExpressionBuilder<Database & { n: Database['notices'] }, 'n'>;
@@ -118,6 +133,19 @@ function filtered(db: Kysely<Database>, filter: NoticeFilter) {
     );
   }
   if (filter.docTypes.length) query = query.where('n.doc_type', 'in', filter.docTypes);
+  if (filter.sectors.length) {
+    const sectors = filter.sectors;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('notice_sectors as ns')
+          .select(sql.lit(1).as('one'))
+          .whereRef('ns.notice_id', '=', 'n.id')
+          .where('ns.code', 'in', sectors),
+      ),
+    );
+  }
+  if (filter.koreaRelevant !== null) query = query.where('n.korea_relevant', '=', filter.koreaRelevant);
   if (filter.from) query = query.where('n.sort_date', '>=', filter.from);
   if (filter.to) query = query.where('n.sort_date', '<=', filter.to);
   if (filter.q) {
@@ -145,7 +173,9 @@ export async function listNotices(
   limit: number,
   cursor: NoticeCursor | null,
 ): Promise<{ rows: NoticeSummaryRow[]; next: NoticeCursor | null }> {
-  let query = filtered(db, filter).select(SUMMARY_COLUMNS).select((eb) => issuersColumn(eb as unknown as NoticeEb));
+  let query = filtered(db, filter)
+    .select(SUMMARY_COLUMNS)
+    .select((eb) => [issuersColumn(eb as unknown as NoticeEb), sectorsColumn(eb as unknown as NoticeEb)]);
   if (cursor) {
     const { sortDate, id } = cursor;
     query = query.where((eb) =>
@@ -169,6 +199,18 @@ export async function listNotices(
   return { rows: page, next };
 }
 
+/** A notice's sectors, strongest first. */
+function sectorsColumn(eb: NoticeEb) {
+  return jsonArrayFrom(
+    eb
+      .selectFrom('notice_sectors as s')
+      .select(['s.code', 's.score', 's.method'])
+      .whereRef('s.notice_id', '=', 'n.id')
+      .orderBy('s.score', 'desc')
+      .orderBy('s.code'),
+  ).as('sectors');
+}
+
 /** A notice's issuers in document order, as a JSON array in the same row (one round trip per page). */
 function issuersColumn(eb: NoticeEb) {
   return jsonArrayFrom(
@@ -181,6 +223,23 @@ function issuersColumn(eb: NoticeEb) {
   ).as('issuers');
 }
 
+const DETAIL_COLUMNS = [
+  'n.body_text',
+  'n.body_html',
+  'n.index_number',
+  'n.origin',
+  'n.validity',
+  'n.last_seen_at',
+  'n.key_points',
+  'n.summary_provider',
+  'n.summary_model',
+  'n.summary_prompt_version',
+  'n.summary_created_at',
+  'n.summary_note',
+  'n.reviewed_by',
+  'n.reviewed_at',
+] as const;
+
 export interface NoticeDetailRow extends NoticeSummaryRow {
   body_text: string;
   body_html: string | null;
@@ -189,13 +248,24 @@ export interface NoticeDetailRow extends NoticeSummaryRow {
   origin: string | null;
   validity: string | null;
   last_seen_at: Date;
+  key_points: string[];
+  summary_provider: string | null;
+  summary_model: string | null;
+  summary_prompt_version: string | null;
+  summary_created_at: Date | null;
+  summary_note: string | null;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
 }
 
 export async function findNoticeById(db: Kysely<Database>, id: string): Promise<NoticeDetailRow | undefined> {
   const row = await db
     .selectFrom('notices as n')
-    .select([...SUMMARY_COLUMNS, 'n.body_text', 'n.body_html', 'n.index_number', 'n.origin', 'n.validity', 'n.last_seen_at'])
-    .select((eb) => issuersColumn(eb as unknown as NoticeEb))
+    .select([
+      ...SUMMARY_COLUMNS,
+      ...DETAIL_COLUMNS,
+    ])
+    .select((eb) => [issuersColumn(eb as unknown as NoticeEb), sectorsColumn(eb as unknown as NoticeEb)])
     .where('n.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -205,4 +275,60 @@ export async function findNoticeById(db: Kysely<Database>, id: string): Promise<
     // `archive:` locators are identifiers, not links
     urls: sources.map((s) => s.url).filter((u) => !u.startsWith('archive:')),
   };
+}
+
+/** Notice counts per sector code. */
+export async function countBySector(db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('notice_sectors')
+    .select((eb) => ['code', eb.fn.countAll<number>().as('n')])
+    .groupBy('code')
+    .execute();
+  return new Map(rows.map((r) => [r.code, Number(r.n)]));
+}
+
+/** Every issuer with its notice count, and the names nobody resolved (issuer unknown to the registry). */
+export async function listIssuersWithCounts(db: Kysely<Database>) {
+  const known = await db
+    .selectFrom('issuers as i')
+    .leftJoin('notice_issuers as ni', 'ni.issuer_id', 'i.id')
+    .select((eb) => ['i.id', 'i.name_zh', 'i.name_ko', 'i.name_en', 'i.kind', 'i.aliases', eb.fn.count<number>('ni.notice_id').as('notices')])
+    .groupBy(['i.id', 'i.name_zh', 'i.name_ko', 'i.name_en', 'i.kind', 'i.aliases'])
+    .orderBy('i.id')
+    .execute();
+  return known.map((r) => ({ ...r, notices: Number(r.notices) }));
+}
+
+export async function listUnknownIssuers(db: Kysely<Database>) {
+  const rows = await db
+    .selectFrom('notice_issuers')
+    .select((eb) => ['name_written', eb.fn.countAll<number>().as('notices'), eb.fn.max('notice_id').as('example')])
+    .where('issuer_id', 'is', null)
+    .groupBy('name_written')
+    .orderBy('notices', 'desc')
+    .orderBy('name_written')
+    .execute();
+  return rows.map((r) => ({ name: r.name_written, notices: Number(r.notices), example: r.example }));
+}
+
+export interface SummaryEdit {
+  titleKo?: string;
+  summaryKo?: string;
+  reviewer: string;
+}
+
+/** An analyst's correction: the summary becomes `reviewed` and machine runs leave it alone. */
+export async function reviewSummary(db: Kysely<Database>, id: string, edit: SummaryEdit): Promise<boolean> {
+  const result = await db
+    .updateTable('notices')
+    .set({
+      ...(edit.titleKo !== undefined ? { title_ko: edit.titleKo } : {}),
+      ...(edit.summaryKo !== undefined ? { summary_ko: edit.summaryKo } : {}),
+      summary_status: 'reviewed',
+      reviewed_by: edit.reviewer,
+      reviewed_at: new Date(),
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { type PreparedStore, prepareStore } from '../db/prepare-store.js';
 import type { Database } from '../db/schema.js';
+import { createEnricher, type Enricher } from '../enrichment/index.js';
 import { HttpClient } from '../http/http-client.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import { loadIssuerDirectory } from '../issuers/issuer.repository.js';
@@ -25,6 +26,7 @@ export interface NodeRuntime {
   directory: IssuerDirectory;
   prepared: PreparedStore;
   owner: RunOwner;
+  enricher: Enricher;
   scrapeDeps(): ScrapeDeps;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
     const prepared = await prepareStore(handle.db, SOURCES);
     const directory = await loadIssuerDirectory(handle.db);
     const http = createHttpClient(config);
+    const enricher = createEnricher(config.summarizer);
     const runtime: NodeRuntime = {
       config,
       handle,
@@ -53,10 +56,12 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
       directory,
       prepared,
       owner: { host: hostname(), pid: process.pid, isAlive: pidAlive },
+      enricher,
       scrapeDeps: () => ({
         db: handle.db,
         http,
         directory: runtime.directory,
+        enricher,
         stopAfterKnown: config.stopAfterKnown,
         owner: runtime.owner,
       }),

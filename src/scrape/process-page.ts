@@ -7,13 +7,15 @@ import type { Kysely } from 'kysely';
 import type { ListItem, Source } from '../../scrapers/source.js';
 import type { Database, RunProblem } from '../db/schema.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
-import { type IngestOutcome, ingestNotice } from '../notices/notice.ingest.js';
+import { type IngestEnricher, type IngestOutcome, ingestNotice } from '../notices/notice.ingest.js';
 import { NoticeValidationError, normalizeNotice } from '../notices/notice.normalize.js';
 import type { RunOwner } from './scrape-run.repository.js';
 
 export interface PipelineDeps {
   db: Kysely<Database>;
   directory: IssuerDirectory;
+  /** Sectors and Korean title/summary, inside each notice's transaction. */
+  enricher: IngestEnricher;
   /** Identifies this process in `scrape_runs` (so a dead process's run can be closed). */
   owner?: RunOwner;
 }
@@ -49,7 +51,7 @@ export async function processDetailPage(
     reason,
   }));
   try {
-    const result = await ingestNotice(deps.db, normalized.notice);
+    const result = await ingestNotice(deps.db, normalized.notice, { enricher: deps.enricher });
     return { ok: true, outcome: result.outcome, noticeId: result.noticeId, warnings };
   } catch (error) {
     return { ok: false, problem: { url, stage: 'store', kind: 'error', reason: `could not store: ${(error as Error).message}` } };

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import govCn from '../../scrapers/gov-cn/index.js';
 import type { Database } from '../../src/db/schema.js';
 import { decodeBody } from '../../src/http/charset.js';
+import { createEnricher } from '../../src/enrichment/index.js';
 import { loadIssuerDirectory } from '../../src/issuers/issuer.repository.js';
 import { processDetailPage } from '../../src/scrape/process-page.js';
 
@@ -31,7 +32,7 @@ export async function loadGovCnFixtures(db: Kysely<Database>): Promise<Map<strin
   const directory = await loadIssuerDirectory(db);
   const ids = new Map<string, string>();
   for (const url of GOOD_PAGES) {
-    const result = await processDetailPage({ db, directory }, govCn, url, savedPageText(url));
+    const result = await processDetailPage({ db, directory, enricher: createEnricher() }, govCn, url, savedPageText(url));
     if (!result.ok) throw new Error(`${url}: ${result.problem.reason}`);
     ids.set(url, result.noticeId);
   }

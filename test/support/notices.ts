@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 import type { ScrapedNotice } from '../../scrapers/source.js';
 import type { Database } from '../../src/db/schema.js';
 import { loadIssuerDirectory } from '../../src/issuers/issuer.repository.js';
-import { ingestNotice } from '../../src/notices/notice.ingest.js';
+import { createEnricher } from '../../src/enrichment/index.js';
+import { type IngestEnricher, ingestNotice } from '../../src/notices/notice.ingest.js';
 import { normalizeNotice } from '../../src/notices/notice.normalize.js';
 
 export interface ArchiveNotice {
@@ -48,8 +49,13 @@ export function scrapedFromArchive(id: string, url: string, overrides: Partial<S
   };
 }
 
-export async function ingestScraped(db: Kysely<Database>, scraped: ScrapedNotice, sourceId = 'gov-cn') {
+export async function ingestScraped(
+  db: Kysely<Database>,
+  scraped: ScrapedNotice,
+  sourceId = 'gov-cn',
+  enricher: IngestEnricher = createEnricher(),
+) {
   const directory = await loadIssuerDirectory(db);
   const { notice } = await normalizeNotice(scraped, { sourceId, directory });
-  return ingestNotice(db, notice);
+  return ingestNotice(db, notice, { enricher });
 }
