@@ -138,31 +138,50 @@ export class Enricher {
     const notice = await loadNoticeForEnrichment(db, noticeId);
     if (!notice) return;
     await this.writeSectors(db, notice);
+    const korea = koreaRelevance(notice.input.titleZh, notice.input.bodyText);
 
     const offline = this.options.offline;
     const hash = await summaryInputHash(notice.input, offline.promptVersion);
     const upToDate = notice.summarySourceHash !== null && notice.summarySourceHash === hash;
-    if (notice.summaryStatus !== 'reviewed' && (force || !upToDate)) {
-      await storeMachineSummary(db, noticeId, {
-        ...offline.summarizeSync(notice.input),
-        provider: offline.name,
-        model: offline.model,
-        promptVersion: offline.promptVersion,
-        sourceHash: hash,
-        note: null,
-      });
-      if (this.options.queuedProvider) {
-        await db
-          .insertInto('enrichment_jobs')
-          .values({ notice_id: noticeId, provider: this.options.queuedProvider, status: 'pending' })
-          .onConflict((oc) => oc.columns(['notice_id', 'provider']).where('status', '=', 'pending').doNothing())
-          .execute();
-      }
+    const resummarise = notice.summaryStatus !== 'reviewed' && (force || !upToDate);
+    const summary = resummarise ? offline.summarizeSync(notice.input) : null;
+    const titleKo = summary ? summary.titleKo : notice.titleKo;
+    const summaryKo = summary ? summary.summaryKo : notice.summaryKo;
+    const lexemes = noticeLexemes({ ...notice.input, titleKo, summaryKo });
+    // one update: Korea flags, the summary (unless reviewed or unchanged) and the search index
+    await db
+      .updateTable('notices')
+      .set({
+        korea_relevant: korea.relevant,
+        korea_reasons: korea.reasons,
+        search_vector: sql`array_to_tsvector(${lexemes}::text[])`,
+        ...(summary
+          ? {
+              title_ko: summary.titleKo,
+              summary_ko: summary.summaryKo,
+              key_points: JSON.stringify(summary.keyPoints),
+              summary_status: 'machine' as const,
+              summary_provider: offline.name,
+              summary_model: offline.model,
+              summary_prompt_version: offline.promptVersion,
+              summary_source_hash: hash,
+              summary_created_at: new Date(),
+              summary_note: null,
+            }
+          : {}),
+      })
+      .where('id', '=', noticeId)
+      .execute();
+    if (summary && this.options.queuedProvider) {
+      await db
+        .insertInto('enrichment_jobs')
+        .values({ notice_id: noticeId, provider: this.options.queuedProvider, status: 'pending' })
+        .onConflict((oc) => oc.columns(['notice_id', 'provider']).where('status', '=', 'pending').doNothing())
+        .execute();
     }
-    await refreshSearchVector(db, noticeId);
   }
 
-  /** Replaces the computed sectors (an analyst's `manual` ones stay) and the Korea flags. */
+  /** Replaces the computed sectors; an analyst's `manual` ones stay (the insert skips their codes). */
   async writeSectors(db: Executor, notice: NoticeForEnrichment): Promise<void> {
     const sectors = classifySectors({
       topicZh: notice.input.topicZh,
@@ -170,21 +189,11 @@ export class Enricher {
       titleZh: notice.input.titleZh,
       bodyText: notice.input.bodyText,
     });
-    const manual = await db
-      .selectFrom('notice_sectors')
-      .select('code')
-      .where('notice_id', '=', notice.id)
-      .where('method', '=', 'manual')
-      .execute();
-    const keep = new Set(manual.map((m) => m.code));
     await db.deleteFrom('notice_sectors').where('notice_id', '=', notice.id).where('method', '!=', 'manual').execute();
-    const rows = sectors.filter((s) => !keep.has(s.code)).map((s) => ({ notice_id: notice.id, ...s }));
-    if (rows.length) await db.insertInto('notice_sectors').values(rows).execute();
-    const korea = koreaRelevance(notice.input.titleZh, notice.input.bodyText);
     await db
-      .updateTable('notices')
-      .set({ korea_relevant: korea.relevant, korea_reasons: korea.reasons })
-      .where('id', '=', notice.id)
+      .insertInto('notice_sectors')
+      .values(sectors.map((s) => ({ notice_id: notice.id, ...s })))
+      .onConflict((oc) => oc.columns(['notice_id', 'code']).doNothing())
       .execute();
   }
 }

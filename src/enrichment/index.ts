@@ -14,12 +14,15 @@ import { Translator } from './translator.js';
 
 let offline: OfflineSummarizer | undefined;
 
-/** The offline provider (built on first use: loading the dictionaries takes a moment). */
+/** A new offline provider: glossary, segmenter dictionary and converter tables are built here. */
+export function buildOfflineSummarizer(): OfflineSummarizer {
+  const glossary = buildGlossary(ISSUER_SEED);
+  return new OfflineSummarizer(new Translator({ glossary, segmenter: createSegmenter(glossary) }));
+}
+
+/** The process's offline provider (built on first use: loading the dictionaries takes a moment). */
 export function offlineSummarizer(): OfflineSummarizer {
-  if (!offline) {
-    const glossary = buildGlossary(ISSUER_SEED);
-    offline = new OfflineSummarizer(new Translator({ glossary, segmenter: createSegmenter(glossary) }));
-  }
+  offline ??= buildOfflineSummarizer();
   return offline;
 }
 

@@ -10,6 +10,9 @@ import { GLOSSARY_GENERAL } from './general.js';
 
 export type Glossary = Map<string, string>;
 
+/** Words that mark a name as the central body's, not a local one's. */
+const NATIONAL = /^(国家|中华人民共和国|国务院|中央|中共|全国|中国)/u;
+
 /** Parses `中文<TAB>한국어` lines; `#` starts a comment; an empty Korean side drops the word. */
 export function parseGlossary(text: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -29,9 +32,11 @@ export function buildGlossary(issuers: readonly Pick<IssuerSeed, 'nameZh' | 'ali
   for (const [zh, ko] of parseGlossary(GLOSSARY_GENERAL)) glossary.set(zh, ko);
   for (const [zh, ko] of parseGlossary(GLOSSARY_DOMAINS)) glossary.set(zh, ko);
   for (const issuer of issuers) {
-    for (const name of [issuer.nameZh, ...issuer.aliases]) {
-      // one- or two-character aliases (国办, 央行) are too likely to be parts of other words
-      if (name.length >= 3 || name === issuer.nameZh) glossary.set(name, issuer.nameKo);
+    glossary.set(issuer.nameZh, issuer.nameKo);
+    for (const alias of issuer.aliases) {
+      // Only aliases that name the central body. Short or generic ones (国办, 发展改革委) also name
+      // local bodies in running text: 各省…发展改革委 are the provincial commissions.
+      if (NATIONAL.test(alias) && alias.length >= 4) glossary.set(alias, issuer.nameKo);
     }
   }
   return glossary;
