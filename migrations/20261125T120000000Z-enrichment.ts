@@ -12,6 +12,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('korea_relevant', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('korea_reasons', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
     .addColumn('key_points', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+    // when the measures apply, as a provider stated it (a model's `effective_period`)
+    .addColumn('effective_period', 'text')
     .addColumn('summary_provider', 'text')
     .addColumn('summary_model', 'text')
     .addColumn('summary_prompt_version', 'text')
@@ -56,7 +58,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('notice_sectors').ifExists().execute();
   await sql`drop index if exists notices_korea_idx`.execute(db);
   for (const column of [
-    'korea_relevant', 'korea_reasons', 'key_points', 'summary_provider', 'summary_model', 'summary_prompt_version',
+    'korea_relevant', 'korea_reasons', 'key_points', 'effective_period', 'summary_provider', 'summary_model', 'summary_prompt_version',
     'summary_source_hash', 'summary_created_at', 'summary_note', 'reviewed_by', 'reviewed_at',
   ]) {
     await db.schema.alterTable('notices').dropColumn(column).execute();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
 import { runEnrichCommand } from '../src/cli/enrich.js';
+import { printIssuers } from '../src/cli/output.js';
 import { SECTOR_CODES } from '../src/domain/sector.js';
 import { createEnricher, offlineSummarizer } from '../src/enrichment/index.js';
 import { buildGlossary, parseGlossary } from '../src/enrichment/glossary/index.js';
@@ -209,6 +210,20 @@ describeEachDatabase('Korean enrichment', (kind) => {
     // the reviewed text is searchable
     const found = await get(`/api/notices?q=${encodeURIComponent('검토 완료')}`);
     expect(found.items.map((x: any) => x.id)).toEqual([id]);
+  });
+
+  it('lists issuers the registry does not know (cpt issuers --unknown)', async () => {
+    await ingestScraped(
+      t.db,
+      scrapedFromArchive('21', 'https://www.gov.cn/zhengce/zhengceku/2021-09/28/content_9999999.htm', { issuerNames: ['工业和信息化部办公厅', '某某产业联盟'] }),
+    );
+    const lines: string[] = [];
+    await printIssuers(t.db, { unknown: true }, (line) => lines.push(line));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^某某产业联盟\t1 notice\(s\)\te\.g\. n/);
+    const known: string[] = [];
+    await printIssuers(t.db, {}, (line) => known.push(line));
+    expect(known.some((l) => l.startsWith('国家发展改革委\t국가발전개혁위원회\tNational Development and Reform Commission\t'))).toBe(true);
   });
 
   it('never re-summarises an unchanged notice', async () => {

@@ -24,7 +24,7 @@ const GOOD = {
   summary_ko: '국무원 판공청은 의료보장기금 감독관리 제도 체계 개혁을 추진하는 지도의견을 발표했다.\n- 2025년까지 기금 감독관리 제도 체계를 기본적으로 구축한다.',
   key_points: ['2025년까지 감독관리 제도 체계 구축'],
   sectors: ['health', 'finance', 'not-a-sector'],
-  effective_period: null,
+  effective_period: '2025년까지 제도 체계 구축',
 };
 
 beforeAll(async () => {
@@ -84,7 +84,7 @@ describe('openai provider over loopback', () => {
   const stored = () =>
     t.db
       .selectFrom('notices')
-      .select(['title_ko', 'summary_ko', 'key_points', 'summary_status', 'summary_provider', 'summary_model', 'summary_note'])
+      .select(['title_ko', 'summary_ko', 'key_points', 'effective_period', 'summary_status', 'summary_provider', 'summary_model', 'summary_note'])
       .where('id', '=', noticeId)
       .executeTakeFirstOrThrow();
 
@@ -97,6 +97,7 @@ describe('openai provider over loopback', () => {
       title_ko: GOOD.title_ko,
       summary_ko: GOOD.summary_ko,
       key_points: GOOD.key_points,
+      effective_period: GOOD.effective_period,
       summary_status: 'machine',
       summary_provider: 'openai',
       summary_model: 'qwen-test',

@@ -42,6 +42,7 @@ export function toNoticeDetailJson(row: NoticeDetailRow) {
     validity: row.validity,
     last_seen_at: row.last_seen_at.toISOString(),
     key_points: row.key_points,
+    effective_period: row.effective_period,
     summary: {
       provider: row.summary_provider,
       model: row.summary_model,

@@ -83,6 +83,7 @@ export const NoticeDetailSchema = NoticeSchema.extend({
   validity: z.string().nullable(),
   last_seen_at: z.string().openapi({ format: 'date-time' }),
   key_points: z.array(z.string()),
+  effective_period: z.string().nullable().openapi({ description: 'When the measures apply, as a language model stated it' }),
   summary: z.object({
     provider: z.string().nullable().openapi({ example: 'offline' }),
     model: z.string().nullable(),

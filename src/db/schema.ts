@@ -78,6 +78,7 @@ export interface NoticesTable {
   korea_relevant: ColumnType<boolean, boolean | undefined, boolean>;
   korea_reasons: ColumnType<string[], string[] | undefined, string[]>;
   key_points: ColumnType<string[], string | undefined, string>;
+  effective_period: string | null;
   summary_provider: string | null;
   summary_model: string | null;
   summary_prompt_version: string | null;

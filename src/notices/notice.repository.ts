@@ -231,6 +231,7 @@ const DETAIL_COLUMNS = [
   'n.validity',
   'n.last_seen_at',
   'n.key_points',
+  'n.effective_period',
   'n.summary_provider',
   'n.summary_model',
   'n.summary_prompt_version',
@@ -249,6 +250,7 @@ export interface NoticeDetailRow extends NoticeSummaryRow {
   validity: string | null;
   last_seen_at: Date;
   key_points: string[];
+  effective_period: string | null;
   summary_provider: string | null;
   summary_model: string | null;
   summary_prompt_version: string | null;
