@@ -12,6 +12,8 @@ export interface ListRequest {
   method?: 'GET' | 'POST';
   body?: string;
   contentType?: string;
+  /** Extra request headers the site expects (e.g. `Referer` for a list API). */
+  headers?: Record<string, string>;
   /** What the response must be; anything else is reported as a layout or content-type problem. */
   expect: 'json' | 'html';
 }
@@ -97,6 +99,11 @@ export interface Source {
   /** Expected days between new notices; a source silent for longer is flagged stale. */
   cadenceDays: number;
   columns: SourceColumn[];
+  /**
+   * The site answers plain HTTP clients with a JavaScript challenge (瑞数 412, 加速乐 521), so it can
+   * only be read through a browser; without `CPT_BROWSER=1` a run is `skipped` and says why.
+   */
+  needsBrowser?: boolean;
   /** @throws {ListLayoutError} when the page is not a list of this source. */
   parseList(body: string, request: ListRequest, column: SourceColumn): ListPage;
   /** Parses a detail page; never throws for bad input, returns a problem instead. */

@@ -31,6 +31,8 @@ export interface PageRequest {
   method?: 'GET' | 'POST';
   body?: string;
   contentType?: string;
+  /** Extra headers (a site's expected `Referer`); they never replace the User-Agent. */
+  headers?: Record<string, string>;
   expect: 'html' | 'json' | 'text';
   /** Validators from the last fetch, for a conditional GET. */
   etag?: string | null;
@@ -170,6 +172,7 @@ export class HttpClient {
 
   async #send(url: string, method: string, body: string | undefined, request: PageRequest): Promise<Response> {
     const headers: Record<string, string> = {
+      ...request.headers,
       'user-agent': this.options.userAgent,
       accept:
         request.expect === 'json'

@@ -128,6 +128,7 @@ async function readColumn(
       ...(request.method ? { method: request.method } : {}),
       ...(request.body !== undefined ? { body: request.body } : {}),
       ...(request.contentType ? { contentType: request.contentType } : {}),
+      ...(request.headers ? { headers: request.headers } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     state.lastHttpStatus = page.status;

@@ -1,7 +1,8 @@
 /**
  * A local HTTP server on 127.0.0.1 that serves saved pages laid out by URL path
- * (`<root>/<path>`), as the live site would: 404 for missing files, content types by extension
- * (HTML without a charset parameter, so pages declare their own), ETag/Last-Modified with 304s.
+ * (`<root>/<path>`, or `<root>/<path>@<query>` for one query string), as the live site would:
+ * 404 for missing files, content types by extension (HTML without a charset parameter, so pages
+ * declare their own; `.jsp` answers as XML), ETag/Last-Modified with 304s. Any method is answered.
  * Tests add faults per path (status sequences, delays, custom bodies) and read the request log.
  * @module
  */
@@ -38,6 +39,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.txt': 'text/plain',
   '.xml': 'text/xml',
+  '.jsp': 'text/xml',
+  '.shtml': 'text/html',
   '.pdf': 'application/pdf',
 };
 
@@ -69,7 +72,12 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       res.end(fault.body);
       return;
     }
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    const base = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    // A saved answer for one query string sits beside the path as `<file>@<query>`
+    // (`dataproxy.jsp@startrecord=46&endrecord=90&perpage=15`); otherwise the file itself.
+    const query = new URL(req.url ?? '/', 'http://x').search.slice(1);
+    const variant = query ? `${base}@${query}` : null;
+    const file = variant && existsSync(variant) ? variant : base;
     if (!file.startsWith(normalize(root)) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/html' });
       res.end('<html><head><title>404</title></head><body>404 Not Found</body></html>');
@@ -84,7 +92,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       return;
     }
     res.writeHead(200, {
-      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': TYPES[extname(base).toLowerCase()] ?? 'application/octet-stream',
       'content-length': bytes.length,
       etag,
       'last-modified': lastModified,
