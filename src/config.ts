@@ -84,6 +84,23 @@ export function parseRateLimits(value: string | undefined): Map<string, number> 
   return limits;
 }
 
+/** `CPT_STALE_DAYS='{"*":14,"most":30}'` or a bare number of days for every source. */
+export function parseStaleDays(value: string | undefined): Map<string, number> {
+  const days = new Map<string, number>();
+  if (!value?.trim()) return days;
+  if (/^\d+$/.test(value.trim())) return new Map([['*', Number(value.trim())]]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`CPT_STALE_DAYS must be a number of days or a JSON object of source id → days, got ${value}`);
+  }
+  const result = z.record(z.string(), z.number().int().positive().max(3650)).safeParse(parsed);
+  if (!result.success) throw new ConfigError('CPT_STALE_DAYS: every value must be a whole number of days (1–3650)');
+  for (const [id, n] of Object.entries(result.data)) days.set(id, n);
+  return days;
+}
+
 /** One API key: `name:key` in `CPT_API_KEYS`, or a bare key (named `key1`, `key2` … by position). */
 export interface ApiKey {
   name: string;
@@ -121,6 +138,10 @@ const EnvSchema = z.object({
   CPT_HTTP_BACKOFF_MS: intFrom(1_000, 0, 600_000),
   CPT_HTTP_MAX_BYTES: intFrom(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   CPT_ROBOTS: flag(true),
+  CPT_BAN_PAUSE_MS: intFrom(60_000, 0, 3_600_000),
+  CPT_BROWSER: flag(false),
+  CPT_IMPORT_ARCHIVE: flag(true),
+  CPT_STALE_DAYS: z.string().optional(),
   CPT_STOP_AFTER_KNOWN: intFrom(10, 1, 100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
   CPT_SUMMARIZER: z.enum(['offline', 'openai']).optional().default('offline'),
@@ -150,7 +171,14 @@ export interface Config {
     backoffMs: number;
     maxBytes: number;
     robots: boolean;
+    banPauseMs: number;
   };
+  /** Sources that need a browser are read through Debian's chromium (playwright-core) only when set. */
+  browser: boolean;
+  /** Import the bundled archive of real notices when `npm start` finds an empty store. */
+  importArchive: boolean;
+  /** Days without a new notice after which a source is flagged stale (per source id, `*` default). */
+  staleDays: Map<string, number>;
   /** Incremental scrapes stop after this many consecutive list items that are already stored. */
   stopAfterKnown: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -193,7 +221,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backoffMs: e.CPT_HTTP_BACKOFF_MS,
       maxBytes: e.CPT_HTTP_MAX_BYTES,
       robots: e.CPT_ROBOTS,
+      banPauseMs: e.CPT_BAN_PAUSE_MS,
     },
+    browser: e.CPT_BROWSER,
+    importArchive: e.CPT_IMPORT_ARCHIVE,
+    staleDays: parseStaleDays(e.CPT_STALE_DAYS),
     stopAfterKnown: e.CPT_STOP_AFTER_KNOWN,
     logLevel: e.LOG_LEVEL,
     summarizer: e.CPT_SUMMARIZER,

@@ -92,6 +92,20 @@ describe('HttpClient over loopback', () => {
     expect(server.requests.filter((r) => r.path === '/p/ok.html')).toHaveLength(3);
   });
 
+  it('pauses a host that answers 403 (burst ban) and tries once more; a lasting 403 is reported', async () => {
+    server.faults.set('/p/ok.html', { statuses: [403] });
+    const started = Date.now();
+    const page = await client({ banPauseMs: 300 }).fetchPage({ url: url('/p/ok.html'), expect: 'html' });
+    expect(page.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    server.faults.set('/p/ok.html', { statuses: [403, 403, 403, 403] });
+    server.requests.length = 0;
+    const error = await failure(client({ banPauseMs: 50, retries: 3 }).fetchPage({ url: url('/p/ok.html'), expect: 'html' }));
+    expect(error.status).toBe(403);
+    expect(error.message).toMatch(/HTTP 403 Forbidden \(the host may be banning bursts/);
+    expect(server.requests.filter((r) => r.path === '/p/ok.html')).toHaveLength(2);
+  });
+
   it('does not retry a 404', async () => {
     const error = await failure(client().fetchPage({ url: url('/p/missing.html'), expect: 'html' }));
     expect(error.message).toMatch(/HTTP 404/);

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import govCn from '../scrapers/gov-cn/index.js';
 import { createEnricher } from '../src/enrichment/index.js';
 import { HttpClient } from '../src/http/http-client.js';
+import { SOURCES } from '../scrapers/index.js';
+import { createApp } from '../src/api/app.js';
+import { sourceHealth } from '../src/api/sources.routes.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { runReparse } from '../src/scrape/reparse.js';
 import { runScrape, type ScrapeDeps } from '../src/scrape/scrape-runner.js';
@@ -107,6 +110,30 @@ describe('scrape runner', () => {
     expect(summary.counts).toMatchObject({ seen: GOOD_PAGES.length + 3, unchanged: GOOD_PAGES.length, new: 0, updated: 0, failed: 3 });
     const runs = await t.db.selectFrom('scrape_runs').select('mode').orderBy('id').execute();
     expect(runs.map((r) => r.mode)).toEqual(['incremental', 'reparse']);
+  });
+});
+
+describe('source health', () => {
+  it('skips a source that needs a browser unless CPT_BROWSER=1, and records why', async () => {
+    mirror.requests.length = 0;
+    const summary = await runScrape(await deps(), { ...govCn, needsBrowser: true });
+    expect(summary.status).toBe('skipped');
+    expect(summary.message).toMatch(/anti-bot JavaScript challenge.*CPT_BROWSER=1/);
+    expect(mirror.requests.filter((r) => r.path.includes('TONGYONGGAILAN'))).toHaveLength(0);
+    const run = await t.db.selectFrom('scrape_runs').select(['status', 'message']).executeTakeFirstOrThrow();
+    expect(run.status).toBe('skipped');
+  });
+
+  it('flags a source stale when its newest notice is older than its cadence', async () => {
+    await runScrape(await deps(), govCn);
+    const directory = await loadIssuerDirectory(t.db);
+    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 't', staleDays: new Map([['gov-cn', 2]]) });
+    const fresh = (await (await app.request('/api/sources')).json()) as any;
+    expect(fresh.items[0]).toMatchObject({ id: 'gov-cn', stale: false, stale_after_days: 2, days_since_last_notice: 0 });
+    await t.db.updateTable('notice_sources').set({ first_seen_at: new Date(Date.now() - 5 * 86_400_000) }).execute();
+    const quiet = (await (await app.request('/api/sources')).json()) as any;
+    expect(quiet.items[0]).toMatchObject({ stale: true, days_since_last_notice: 5 });
+    expect(sourceHealth(govCn, null, null, undefined, Date.now())).toMatchObject({ stale: false, stale_after_days: govCn.cadenceDays });
   });
 });
 

@@ -22,4 +22,6 @@ export interface AppDeps {
   apiKeys: () => ApiKey[];
   scrapes: ScrapeLauncher | null;
   version: string;
+  /** Days without a new notice after which a source is stale (source id or `*`); else its own cadence. */
+  staleDays?: Map<string, number>;
 }

@@ -17,6 +17,7 @@ import {
 } from './schemas.js';
 import { validationHook } from './validation.js';
 import { decodeCursor, encodeCursor, toNoticeDetailJson, toNoticeJson } from './notice.view.js';
+import { ARCHIVE_SOURCE } from '../archive/archive-source.js';
 import { isSectorCode, SECTOR_CODES, SECTORS } from '../domain/sector.js';
 import { refreshSearchVector } from '../enrichment/enricher.js';
 import {
@@ -80,7 +81,7 @@ export function noticeRoutes(deps: AppDeps) {
     summary: 'List, filter and search notices, newest first',
     description:
       'Different parameters combine with AND; a repeated parameter means OR. Sorted by published date (written date when unknown) descending, then id.',
-    request: { query: listQuery(deps.sources.map((s) => s.id)) },
+    request: { query: listQuery([...deps.sources.map((s) => s.id), ARCHIVE_SOURCE.id]) },
     responses: {
       200: { description: 'A page of notices', content: { 'application/json': { schema: NoticeListSchema } } },
       400: problemResponse('A parameter is invalid; `errors` names each one'),

@@ -156,6 +156,10 @@ export const SourceSchema = z
     schedule: z.string(),
     notices: z.number().int().openapi({ description: 'Notices found at this source' }),
     last_notice_at: z.string().nullable(),
+    stale: z.boolean().openapi({ description: 'It ran, but no new notice for longer than stale_after_days' }),
+    stale_after_days: z.number().int(),
+    days_since_last_notice: z.number().int().nullable(),
+    needs_browser: z.boolean(),
     last_run: ScrapeRunSchema.nullable(),
   })
   .openapi('Source');

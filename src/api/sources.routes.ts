@@ -4,6 +4,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import type { Source } from '../../scrapers/source.js';
 import type { Database, ScrapeRunRow } from '../db/schema.js';
 import { latestRuns } from '../scrape/scrape-run.repository.js';
 import type { AppDeps } from './app-deps.js';
@@ -12,6 +13,23 @@ import { requireApiKey } from './auth.js';
 import { ProblemException } from './problem.js';
 import { problemResponse, SourceSchema } from './schemas.js';
 import { validationHook } from './validation.js';
+
+/**
+ * Whether a source has gone quiet: it has run, but its newest notice was first seen longer ago than
+ * its expected cadence (or the configured days). A source that never ran is not stale, just unknown.
+ */
+export function sourceHealth(
+  source: Pick<Source, 'id' | 'cadenceDays'>,
+  lastNoticeAt: Date | null,
+  lastRun: ScrapeRunRow | null,
+  staleDays: Map<string, number> | undefined,
+  now: number,
+) {
+  const days = staleDays?.get(source.id) ?? staleDays?.get('*') ?? source.cadenceDays;
+  const quietDays = lastNoticeAt ? Math.floor((now - lastNoticeAt.getTime()) / 86_400_000) : null;
+  const stale = lastRun !== null && (quietDays === null || quietDays > days);
+  return { stale, stale_after_days: days, days_since_last_notice: quietDays };
+}
 
 export function runToJson(run: ScrapeRunRow) {
   return {
@@ -29,7 +47,8 @@ export function runToJson(run: ScrapeRunRow) {
   };
 }
 
-async function noticeStats(db: Kysely<Database>) {
+/** Notices per source and when the newest was first seen. */
+export async function noticeStats(db: Kysely<Database>) {
   const rows = await db
     .selectFrom('notice_sources')
     .select((eb) => ['source_id', eb.fn.countAll<number>().as('notices'), eb.fn.max('first_seen_at').as('last_notice_at')])
@@ -50,16 +69,20 @@ export function sourceRoutes(deps: AppDeps) {
   });
   app.openapi(list, async (c) => {
     const [runs, stats] = await Promise.all([latestRuns(deps.db), noticeStats(deps.db)]);
+    const now = Date.now();
     const items = deps.sources.map((s) => {
       const stat = stats.get(s.id);
       const run = runs.get(s.id);
+      const health = sourceHealth(s, stat?.last_notice_at ? new Date(stat.last_notice_at) : null, run ?? null, deps.staleDays, now);
       return {
+        ...health,
         id: s.id,
         name_zh: s.nameZh,
         name_ko: s.nameKo,
         name_en: s.nameEn,
         base_url: s.baseUrl,
         schedule: s.schedule,
+        needs_browser: s.needsBrowser ?? false,
         notices: stat ? Number(stat.notices) : 0,
         last_notice_at: stat?.last_notice_at ? new Date(stat.last_notice_at).toISOString() : null,
         last_run: run ? runToJson(run) : null,

@@ -16,7 +16,9 @@ import { processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
 import { createSummarizer } from '../enrichment/index.js';
 import { runEnrichCommand } from './enrich.js';
 import { createProgress } from './progress.js';
-import { printIssuers, printRunSummary, printSources } from './output.js';
+import { printImportSummary, printIssuers, printRunSummary, printSources } from './output.js';
+import { importPaths } from '../archive/import.js';
+import { existsSync } from 'node:fs';
 import { serve } from './serve.js';
 
 export const EXIT_OK = 0;
@@ -148,6 +150,26 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('import')
+    .description('import saved material through the parsers: archive notice JSON, pages laid out as <host>/<path>, WARC files')
+    .argument('<path...>', 'files or folders')
+    .action(async (paths: string[]) => {
+      for (const path of paths) if (!existsSync(path)) throw new UsageError(`no such file or folder: ${path}`);
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt import');
+      try {
+        const summary = await importPaths(
+          { db: runtime.db, directory: runtime.directory, enricher: runtime.enricher, owner: runtime.owner },
+          SOURCES,
+          paths,
+        );
+        printImportSummary(summary);
+        process.exitCode = summary.counts.failed > 0 && summary.counts.new + summary.counts.merged + summary.counts.unchanged + summary.counts.updated + summary.counts.revised === 0 ? EXIT_SOURCE_FAILED : EXIT_OK;
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
     .command('enrich')
     .description('Korean titles, summaries and sectors: pending notices and queued model summaries, one notice, or all')
     .addOption(new Option('--all', 're-enrich every notice (reviewed summaries are kept)').conflicts('id'))
@@ -184,9 +206,10 @@ export function buildProgram(): Command {
     .description('list sources with their last run')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt sources');
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'cli', 'cpt sources');
       try {
-        await printSources(runtime.db, opts.json ?? false);
+        await printSources(runtime.db, opts.json ?? false, config.staleDays);
       } finally {
         await runtime.close();
       }

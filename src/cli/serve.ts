@@ -13,12 +13,20 @@ import { openRuntime } from '../runtime/node-runtime.js';
 import { runScrape } from '../scrape/scrape-runner.js';
 import { enrichNotice, processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
 import { createSummarizer } from '../enrichment/index.js';
+import { importBundledArchiveIfEmpty } from '../archive/bundled-archive.js';
 
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : config.logLevel, base: { service: 'cpt' } });
   const started = Date.now();
   const runtime = await openRuntime(config, 'server', 'cpt serve');
   const controller = new AbortController();
+  if (config.importArchive) {
+    const imported = await importBundledArchiveIfEmpty(
+      { db: runtime.db, directory: runtime.directory, enricher: runtime.enricher, owner: runtime.owner },
+      SOURCES,
+    );
+    if (imported) log.info({ files: imported.files, counts: imported.counts }, 'empty store: imported the bundled archive of real notices');
+  }
   const running = new Map<string, Promise<unknown>>();
 
   const scrapes: ScrapeLauncher = {
@@ -42,6 +50,7 @@ export async function serve(config: Config): Promise<void> {
       apiKeys: () => config.apiKeys,
       scrapes,
       version: PRODUCT_VERSION,
+      staleDays: config.staleDays,
     },
     { onUnexpectedError: (err, path) => log.error({ err, path }, 'request failed') },
   );

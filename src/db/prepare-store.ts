@@ -5,12 +5,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { Source } from '../../scrapers/source.js';
+import { ARCHIVE_SOURCE } from '../archive/archive-source.js';
 import { syncIssuerRegistry } from '../issuers/issuer.repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 
-export async function syncSources(db: Kysely<Database>, sources: readonly Source[]): Promise<void> {
-  for (const s of sources) {
+type SourceDescription = Pick<Source, 'id' | 'nameZh' | 'nameKo' | 'nameEn' | 'baseUrl' | 'schedule'>;
+
+export async function syncSources(db: Kysely<Database>, sources: readonly SourceDescription[]): Promise<void> {
+  for (const s of [...sources, ARCHIVE_SOURCE]) {
     const row = { name_zh: s.nameZh, name_ko: s.nameKo, name_en: s.nameEn, base_url: s.baseUrl, schedule: s.schedule };
     await db
       .insertInto('sources')

@@ -26,10 +26,14 @@ export class FetchError extends Error {
     super(message);
   }
 
-  /** Worth another attempt: server errors, 429, timeouts, network failures. */
+  /** Worth another attempt: server errors, 429, a 403 (burst ban: once), timeouts, network failures. */
   get retryable(): boolean {
     if (this.kind === 'timeout' || this.kind === 'network') return true;
-    return this.kind === 'http' && this.status !== null && (this.status === 429 || this.status === 408 || this.status >= 500);
+    return (
+      this.kind === 'http' &&
+      this.status !== null &&
+      (this.status === 429 || this.status === 408 || this.status === 403 || this.status >= 500)
+    );
   }
 }
 

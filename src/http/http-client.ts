@@ -21,6 +21,11 @@ export interface HttpClientOptions {
   backoffMs: number;
   maxBytes: number;
   robots: boolean;
+  /**
+   * How long a host that answers 403 is paused before one more try. gov.cn bans an IP for minutes
+   * after a burst (~10 req/s) with 403s; a page that stays 403 is reported, not retried forever.
+   */
+  banPauseMs?: number;
   /** Injected for tests and Workers; defaults to the global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -131,13 +136,15 @@ export class HttpClient {
         randomize: true,
         ...(request.signal ? { signal: request.signal } : {}),
         onFailedAttempt: async ({ error }) => {
-          // 429/503 with Retry-After: hold the whole host, not just this request.
+          // 429/503 with Retry-After, or a 403 burst ban: hold the whole host, not just this request.
           if (error instanceof FetchError && error.retryAfterMs !== null) {
             const host = new URL(request.url).host;
             const wait = Math.min(error.retryAfterMs, 10 * 60_000);
             this.#limiter.pause(host, wait);
           }
         },
+        // a 403 gets one more try after the host's pause; a page that is simply forbidden stays so
+        shouldRetry: ({ error, attemptNumber }) => !(error instanceof FetchError && error.status === 403 && attemptNumber > 1),
       },
     );
   }
@@ -213,6 +220,11 @@ export class HttpClient {
     if (CHALLENGE_STATUSES.has(response.status)) {
       await response.body?.cancel();
       throw new FetchError('challenge', url, `anti-bot challenge (HTTP ${response.status})`, response.status);
+    }
+    if (response.status === 403) {
+      await response.body?.cancel();
+      const pause = parseRetryAfter(response.headers.get('retry-after')) ?? this.options.banPauseMs ?? 60_000;
+      throw new FetchError('http', url, `HTTP 403 Forbidden (the host may be banning bursts; paused ${Math.round(pause / 1000)} s)`, 403, pause);
     }
     if (!response.ok) {
       await response.body?.cancel();

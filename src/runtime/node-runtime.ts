@@ -62,6 +62,7 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
         http,
         directory: runtime.directory,
         enricher,
+        browser: config.browser,
         stopAfterKnown: config.stopAfterKnown,
         owner: runtime.owner,
       }),

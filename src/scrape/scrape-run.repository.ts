@@ -106,6 +106,23 @@ export async function finishRun(
     .execute();
 }
 
+/** Records a run that did not start because the source cannot run here (needs a browser). */
+export async function recordSkippedRun(
+  db: Kysely<Database>,
+  sourceId: string,
+  trigger: string,
+  mode: 'incremental' | 'full' | 'reparse',
+  message: string,
+): Promise<number> {
+  const now = new Date();
+  const row = await db
+    .insertInto('scrape_runs')
+    .values({ source_id: sourceId, trigger, mode, status: 'skipped', message, errors: '[]', started_at: now, heartbeat_at: now, finished_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 /** The latest run of each source. */
 export async function latestRuns(db: Kysely<Database>): Promise<Map<string, ScrapeRunRow>> {
   const rows = await db

@@ -11,10 +11,12 @@ import { FetchError } from '../http/fetch-error.js';
 import type { FetchedPage, HttpClient } from '../http/http-client.js';
 import { type PipelineDeps, processDetailPage } from './process-page.js';
 import { findValidators, upsertRawPage } from './raw-page.repository.js';
-import { finishRun, type RunCounts, startRun, updateRun } from './scrape-run.repository.js';
+import { finishRun, recordSkippedRun, type RunCounts, startRun, updateRun } from './scrape-run.repository.js';
 
 export interface ScrapeDeps extends PipelineDeps {
   http: HttpClient;
+  /** Whether sources that need a browser may run (`CPT_BROWSER=1`). */
+  browser?: boolean;
   /** Incremental runs stop a column after this many consecutive already-stored items. */
   stopAfterKnown: number;
 }
@@ -208,8 +210,14 @@ async function processItem(deps: ScrapeDeps, source: Source, item: ListItem, sta
 export async function runScrape(deps: ScrapeDeps, source: Source, options: ScrapeOptions = {}): Promise<RunSummary> {
   const started = Date.now();
   const mode = options.full ? 'full' : 'incremental';
-  const start = await startRun(deps.db, source.id, options.trigger ?? 'cli', mode, deps.owner);
   const state = new RunState();
+  if (source.needsBrowser && !deps.browser) {
+    const message =
+      'skipped: the site answers plain HTTP clients with an anti-bot JavaScript challenge; it can be read through a browser (set CPT_BROWSER=1)';
+    const runId = await recordSkippedRun(deps.db, source.id, options.trigger ?? 'cli', mode, message);
+    return { sourceId: source.id, runId, status: 'skipped', message, counts: state.counts, problems: [], durationMs: Date.now() - started };
+  }
+  const start = await startRun(deps.db, source.id, options.trigger ?? 'cli', mode, deps.owner);
   if (!start.started) {
     return {
       sourceId: source.id,
