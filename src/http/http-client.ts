@@ -118,7 +118,7 @@ export class HttpClient {
    * @throws {FetchError} saying what failed and where.
    */
   async fetchPage(request: PageRequest): Promise<FetchedPage> {
-    if (this.options.robots) await this.#checkRobots(request.url, request.signal);
+    if (this.options.robots) await this.assertAllowed(request.url, request.signal);
     return pRetry(
       async () => {
         try {
@@ -279,8 +279,11 @@ export class HttpClient {
     return out;
   }
 
-  /** robots.txt per RFC 9309: 4xx → everything allowed; 5xx or unreachable → nothing allowed. */
-  async #checkRobots(url: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * robots.txt per RFC 9309: 4xx → everything allowed; 5xx or unreachable → nothing allowed.
+   * @throws {FetchError} (`robots`) when the URL may not be fetched.
+   */
+  async assertAllowed(url: string, signal?: AbortSignal): Promise<void> {
     const origin = new URL(url).origin;
     let entry = this.#robots.get(origin);
     if (entry) {
@@ -312,6 +315,11 @@ export class HttpClient {
       return { fetchedAt: fetchedAt - ROBOTS_TTL_MS + 60_000, allows: () => false, reason: `robots.txt unreachable: ${why}` };
     }
   }
+}
+
+/** Anything that fetches pages for the scrape runner: `HttpClient`, or the browser for challenge sites. */
+export interface PageFetcher {
+  fetchPage(request: PageRequest): Promise<FetchedPage>;
 }
 
 export { FetchError, sleep };

@@ -10,6 +10,7 @@ import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { type PreparedStore, prepareStore } from '../db/prepare-store.js';
 import type { Database } from '../db/schema.js';
 import { createEnricher, type Enricher } from '../enrichment/index.js';
+import { BrowserFetcher } from '../http/browser-fetcher.js';
 import { HttpClient } from '../http/http-client.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import { loadIssuerDirectory } from '../issuers/issuer.repository.js';
@@ -48,6 +49,7 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
     const directory = await loadIssuerDirectory(handle.db);
     const http = createHttpClient(config);
     const enricher = createEnricher(config.summarizer);
+    let browserFetcher: BrowserFetcher | undefined;
     const runtime: NodeRuntime = {
       config,
       handle,
@@ -62,11 +64,14 @@ export async function openRuntime(config: Config, role: 'server' | 'cli', comman
         http,
         directory: runtime.directory,
         enricher,
-        browser: config.browser,
+        browser: config.browser ? () => (browserFetcher ??= new BrowserFetcher({ http, rateLimits: config.http.rateLimits, timeoutMs: config.http.timeoutMs })) : null,
         stopAfterKnown: config.stopAfterKnown,
         owner: runtime.owner,
       }),
-      close: () => handle.close(),
+      close: async () => {
+        await browserFetcher?.close();
+        await handle.close();
+      },
     };
     return runtime;
   } catch (error) {

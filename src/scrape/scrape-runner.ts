@@ -8,15 +8,15 @@ import type { Kysely } from 'kysely';
 import { ListLayoutError, type ListItem, type ListRequest, type Source, type SourceColumn } from '../../scrapers/source.js';
 import type { Database, RunProblem, RunStatus } from '../db/schema.js';
 import { FetchError } from '../http/fetch-error.js';
-import type { FetchedPage, HttpClient } from '../http/http-client.js';
+import type { FetchedPage, HttpClient, PageFetcher } from '../http/http-client.js';
 import { type PipelineDeps, processDetailPage } from './process-page.js';
 import { findValidators, upsertRawPage } from './raw-page.repository.js';
 import { finishRun, recordSkippedRun, type RunCounts, startRun, updateRun } from './scrape-run.repository.js';
 
 export interface ScrapeDeps extends PipelineDeps {
   http: HttpClient;
-  /** Whether sources that need a browser may run (`CPT_BROWSER=1`). */
-  browser?: boolean;
+  /** The browser, for sources that need one (`CPT_BROWSER=1`); without it they are skipped. */
+  browser?: (() => PageFetcher) | null;
   /** Incremental runs stop a column after this many consecutive already-stored items. */
   stopAfterKnown: number;
 }
@@ -113,6 +113,7 @@ class RunState {
 /** Fetches every list page of a column. */
 async function readColumn(
   deps: ScrapeDeps,
+  fetcher: PageFetcher,
   source: Source,
   column: SourceColumn,
   state: RunState,
@@ -124,7 +125,7 @@ async function readColumn(
   while (request && !seenPages.has(`${request.method ?? 'GET'} ${request.url} ${request.body ?? ''}`)) {
     seenPages.add(`${request.method ?? 'GET'} ${request.url} ${request.body ?? ''}`);
     options.onProgress?.({ sourceId: source.id, phase: 'list', done: items.length, total: 0, url: request.url });
-    const page: FetchedPage = await deps.http.fetchPage({
+    const page: FetchedPage = await fetcher.fetchPage({
       url: request.url,
       expect: request.expect,
       ...(request.method ? { method: request.method } : {}),
@@ -167,11 +168,18 @@ async function selectItems(deps: ScrapeDeps, items: ListItem[], full: boolean, r
   return out;
 }
 
-async function processItem(deps: ScrapeDeps, source: Source, item: ListItem, state: RunState, options: ScrapeOptions) {
+async function processItem(
+  deps: ScrapeDeps,
+  fetcher: PageFetcher,
+  source: Source,
+  item: ListItem,
+  state: RunState,
+  options: ScrapeOptions,
+) {
   const validators = options.full ? await findValidators(deps.db, item.url) : undefined;
   let page: FetchedPage;
   try {
-    page = await deps.http.fetchPage({
+    page = await fetcher.fetchPage({
       url: item.url,
       expect: 'html',
       ...(validators ? { etag: validators.etag, lastModified: validators.lastModified } : {}),
@@ -211,7 +219,8 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
   const started = Date.now();
   const mode = options.full ? 'full' : 'incremental';
   const state = new RunState();
-  if (source.needsBrowser && !deps.browser) {
+  const fetcher: PageFetcher | null = source.needsBrowser ? (deps.browser?.() ?? null) : deps.http;
+  if (!fetcher) {
     const message =
       'skipped: the site answers plain HTTP clients with an anti-bot JavaScript challenge; it can be read through a browser (set CPT_BROWSER=1)';
     const runId = await recordSkippedRun(deps.db, source.id, options.trigger ?? 'cli', mode, message);
@@ -241,7 +250,7 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     let columnsRead = 0;
     for (const column of source.columns) {
       try {
-        listed.push(...(await readColumn(deps, source, column, state, options)));
+        listed.push(...(await readColumn(deps, fetcher, source, column, state, options)));
         columnsRead++;
       } catch (error) {
         if (!(error instanceof FetchError || error instanceof ListLayoutError)) throw error;
@@ -265,7 +274,7 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     for (const [index, item] of queue.entries()) {
       options.signal?.throwIfAborted();
       options.onProgress?.({ sourceId: source.id, phase: 'detail', done: index, total: queue.length, url: item.url });
-      await processItem(deps, source, item, state, options);
+      await processItem(deps, fetcher, source, item, state, options);
       await updateRun(deps.db, runId, state.counts, state.problems, state.lastHttpStatus);
     }
     options.onProgress?.({ sourceId: source.id, phase: 'detail', done: queue.length, total: queue.length, url: '' });
