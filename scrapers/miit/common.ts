@@ -49,21 +49,21 @@ export function detectChallenge(body: string, content?: RegExp): Challenge | nul
     return {
       vendor: '瑞数',
       usualStatus: 412,
-      message: 'anti-bot challenge page (瑞数 JavaScript cookie challenge, normally HTTP 412) instead of the page; the site must be read through a browser',
+      message: 'anti-bot challenge (瑞数 JavaScript cookie challenge, normally HTTP 412) served instead of the page; the site must be read through a browser',
     };
   }
   if (JSL_COOKIE.test(body) || (body.length < 20_000 && JSL_RELOAD.test(body))) {
     return {
       vendor: '加速乐',
       usualStatus: 521,
-      message: 'anti-bot challenge page (加速乐 __jsl_clearance cookie script, normally HTTP 521) instead of the page; the site must be read through a browser',
+      message: 'anti-bot challenge (加速乐 __jsl_clearance cookie script, normally HTTP 521) served instead of the page; the site must be read through a browser',
     };
   }
   if (WZWS.test(body)) {
     return {
       vendor: 'WZWS',
       usualStatus: null,
-      message: 'anti-bot challenge page (WZWS JavaScript challenge) instead of the page; the site must be read through a browser',
+      message: 'anti-bot challenge (WZWS JavaScript challenge) served instead of the page; the site must be read through a browser',
     };
   }
   return null;

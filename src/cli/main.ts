@@ -16,7 +16,7 @@ import { processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
 import { createSummarizer } from '../enrichment/index.js';
 import { runEnrichCommand } from './enrich.js';
 import { createProgress } from './progress.js';
-import { printImportSummary, printIssuers, printRunSummary, printSources } from './output.js';
+import { printImportSummary, printIssuers, printRunSummary, printSources, sourcesMarkdown } from './output.js';
 import { importPaths } from '../archive/import.js';
 import { existsSync } from 'node:fs';
 import { serve } from './serve.js';
@@ -205,7 +205,12 @@ export function buildProgram(): Command {
     .command('sources')
     .description('list sources with their last run')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--markdown', 'print the README table of sources (from the registry; no database)')
+    .action(async (opts: { json?: boolean; markdown?: boolean }) => {
+      if (opts.markdown) {
+        console.log(sourcesMarkdown());
+        return;
+      }
       const config = loadConfig();
       const runtime = await openRuntime(config, 'cli', 'cpt sources');
       try {

@@ -80,3 +80,13 @@ export function printImportSummary(summary: ImportSummary, out: (line: string) =
   );
   for (const p of summary.problems) out(`  ${p.kind === 'error' ? '✗' : '!'} ${p.url}: ${p.reason}`);
 }
+
+/** The README's source table, generated from the registry (`cpt sources --markdown`). */
+export function sourcesMarkdown(): string {
+  const rows = SOURCES.map((s) => {
+    const columns = s.columns.map((c) => `\`${c.id}\` ${c.nameZh}`).join(', ');
+    const notes = s.needsBrowser ? 'JavaScript challenge: read through chromium with `CPT_BROWSER=1`, skipped otherwise' : '';
+    return `| \`${s.id}\` | ${s.nameZh} · ${s.nameKo} | ${s.baseUrl} | ${columns} | \`${s.schedule}\` | ${s.cadenceDays} | ${notes} |`;
+  });
+  return ['| id | source | site | columns | schedule (Asia/Shanghai) | stale after (days) | notes |', '|---|---|---|---|---|---:|---|', ...rows].join('\n');
+}
