@@ -384,8 +384,8 @@ export const source: Source = {
   nameKo: '국가인터넷정보판공실(중국 사이버공간관리국)',
   nameEn: 'Cyberspace Administration of China (www.cac.gov.cn)',
   baseUrl: BASE,
-  // every two hours at :43, 08:43–18:43 Beijing time on working days
-  schedule: '43 8-18/2 * * 1-5',
+  // every two hours at :53, 09:53–19:53 Beijing time on working days (odd hours, apart from the others)
+  schedule: '53 9-19/2 * * 1-5',
   cadenceDays: 3,
   columns,
   parseList,

@@ -54,6 +54,8 @@ import {
   firstText,
   isSameFolder,
   issuersFromTitle,
+  labelledValue,
+  segmentedText,
   issuersWithSignature,
   leadingDocNumber,
   listPageIndex,
@@ -267,8 +269,8 @@ function readDetail(html: string, url: string, item?: ListItem): DetailResult {
 
   const fields = findMetadataTable($);
   const field = (label: string) => fields.get(label)?.trim() || null;
-  const notes = inlineText($, $('div.notes').first());
-  const oldInfo = inlineText($, $('div.gray12').first());
+  const notes = segmentedText($, $('div.notes').first());
+  const oldInfo = segmentedText($, $('div.gray12').first());
 
   const rawTitle = firstText(
     metaContent($, 'ArticleTitle'),
@@ -333,8 +335,8 @@ function readDetail(html: string, url: string, item?: ListItem): DetailResult {
   const origin = firstText(
     metaContent($, 'ContentSource'),
     field('来源'),
-    /来源[：:]\s*(\S+)/u.exec(notes)?.[1],
-    /来源[：:]\s*(\S+)/u.exec(oldInfo)?.[1],
+    labelledValue(notes, /来源/),
+    labelledValue(oldInfo, /来源/),
   );
 
   return {

@@ -254,6 +254,25 @@ export function issuersWithSignature(
 // Odds and ends
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The text of an info line such as `<span>发布时间：…</span><span>来源：价格司</span><span>[ 字号 …]</span>`,
+ * with a space between its child elements so adjacent spans do not run together.
+ */
+export function segmentedText($: CheerioAPI, el: Cheerio<AnyNode>): string {
+  if (!el.length) return '';
+  const parts = el
+    .contents()
+    .toArray()
+    .map((node) => (node.type === 'text' ? $(node).text() : inlineText($, $(node))));
+  return parts.join(' ').replace(SPACE, ' ').trim();
+}
+
+/** The value after `label：` in an info line, up to whitespace or a bracket. */
+export function labelledValue(line: string, label: RegExp): string | null {
+  const m = new RegExp(`(?:${label.source})[：:]\\s*([^\\s\\[【|｜]+)`, 'u').exec(line);
+  return m?.[1] ?? null;
+}
+
 /** The first non-empty text, whitespace collapsed. */
 export function firstText(...values: Array<string | null | undefined>): string | null {
   for (const v of values) {

@@ -47,6 +47,8 @@ import {
   firstText,
   isSameFolder,
   issuersFromTitle,
+  labelledValue,
+  segmentedText,
   issuersWithSignature,
   leadingDocNumber,
   listPageIndex,
@@ -213,7 +215,7 @@ function readDetail(html: string, url: string, item?: ListItem): DetailResult {
     }
   };
 
-  const dateLine = inlineText($, $('div.ly, div.article_time, div.time').first());
+  const dateLine = segmentedText($, $('div.ly, div.article_time, div.time').first());
   const publishedDate =
     date('PubDate', metaContent($, 'PubDate')) ??
     date('发布时间', /发布(?:时间|日期)[：:]\s*(\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)/u.exec(dateLine)?.[1] ?? null) ??
@@ -246,7 +248,7 @@ function readDetail(html: string, url: string, item?: ListItem): DetailResult {
       effectiveDate: null,
       topicZh: null,
       indexNumber: null,
-      origin: firstText(metaContent($, 'ContentSource'), /来源[：:]\s*(\S+)/u.exec(dateLine)?.[1]),
+      origin: firstText(metaContent($, 'ContentSource'), labelledValue(dateLine, /来源/)),
       validity: null,
       bodyText,
       bodyHtml: body.html(),

@@ -4,7 +4,8 @@
  * Lists are static pages: `/wjw/zcwj/list.shtml` (政策文件) and `/wjw/gfxwjj/list.shtml` (规范性文件),
  * further pages `list_2.shtml`, `list_3.shtml` …; rows `ul.zxxx_list > li` → `a[href][title]` and
  * `span.ml` (`YYYY-MM-DD`); the page count is in the pager call
- * `createPageHTML('page_div',<pages>, <current>,'list','shtml',<records>)`.
+ * `createPageHTML('page_div',<pages>, <current>,'list','shtml',<records>)`. (规范性文件 is listed at
+ * `/wjw/gfxwjj/`, as 2025–26 clients read it; its documents live under `/wjw/gfxwj/YYYYMM/`.)
  *
  * Detail pages `/<dept>/<col>/YYYYMM/<32hex>.shtml` (`<col>` is `cNNNNNN` now, `sNNNN` on older pages,
  * or a word such as `zhengcwj`): meta `ArticleTitle`, `PubDate`; `div.tit` (title); `div.source` with

@@ -470,8 +470,8 @@ export const source: Source = {
   nameKo: '국가의료보장국',
   nameEn: 'National Healthcare Security Administration (www.nhsa.gov.cn)',
   baseUrl: BASE,
-  // every two hours at :17, 08:17–18:17 Beijing time on working days
-  schedule: '17 8-18/2 * * 1-5',
+  // every two hours at :31, 08:31–18:31 Beijing time on working days (other sources use :07 :19 :23 :41)
+  schedule: '31 8-18/2 * * 1-5',
   cadenceDays: 7,
   columns,
   parseList,

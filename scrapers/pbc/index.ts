@@ -2,11 +2,11 @@
  * `pbc` — 中国人民银行 (People's Bank of China), www.pbc.gov.cn: the 条法司 (Department of Treaty and
  * Law) lists of 规范性文件 (`/tiaofasi/144941/3581332/`) and 规章 (`/tiaofasi/144941/144957/`).
  *
- * Lists are table-based pages: each row `<td><font class="newslist_style"><a href title>…</a></font>
+ * Lists are table-based pages (first page `<column>/index.html`): each row `<td><font class="newslist_style"><a href title>…</a></font>
  * <span class="hui12">YYYY-MM-DD</span></td>`; the link text is cut to ~38 characters (`…`), the
  * `title` attribute holds the whole title. Paging is a pager of `a.pagingNormal` links whose
- * `tagname` attribute carries the page path (`/tiaofasi/144941/3581332/3b3662a6/index2.html`), and
- * `td.Normal` says `current/total`.
+ * `tagname` attribute carries the page path (`/tiaofasi/144941/3581332/3b3662a6/index2.html`; rebuilt
+ * columns use `…/<n>-<page>.html`), and `td.Normal` says `current/total`.
  *
  * Detail pages (`/tiaofasi/144941/<column>/<id>/index.html`, id a 19-digit time stamp or, since
  * 2026, 7 digits): meta `ArticleTitle`, `PubDate` (`YYYY-MM-DD`), `ContentSource`; title also in
@@ -132,13 +132,16 @@ function nextPage($: CheerioAPI, request: ListRequest): ListRequest | null {
   if (!state) return null;
   const [page, total] = [Number(state[1]), Number(state[2])];
   if (page >= total) return null;
-  // numbered pages (`…/3b3662a6/index2.html`) show the pattern; the first page's own `index.html` does not
+  // numbered pages show the pattern (`…/3b3662a6/index2.html`, or `…/11040-2.html` on rebuilt
+  // columns); the first page's own `index.html` does not
   const targets = pager
     .map((link) => pagerTarget(link.attr('tagname'), request.url) ?? pagerTarget(link.attr('href'), request.url))
     .filter((t): t is string => !!t && t !== current);
-  const numbered = targets.find((t) => /\/index\d+\.html$/.test(t));
-  const m = numbered ? /^(.*\/index)\d+\.html$/.exec(numbered) : null;
-  return m ? { url: `${m[1]}${page + 1}.html`, expect: 'html' } : null;
+  for (const t of targets) {
+    const m = /^(.*\/(?:index|\d+-))\d+\.html$/.exec(t);
+    if (m) return { url: `${m[1]}${page + 1}.html`, expect: 'html' };
+  }
+  return null;
 }
 
 /**
@@ -274,7 +277,11 @@ function parseDetailUnsafe(html: string, url: string, item?: ListItem): DetailRe
   const publishedDate = date('meta PubDate', metaContent($, 'PubDate')) ?? date('发布时间', dateCell($)) ?? item?.date ?? null;
 
   const titleZh = stripAppendedDocNumber(rawTitle);
-  const docNumber = docNumberFromTitle(rawTitle) ?? (numberLine ? normalizeDocNumber(numberLine) : null);
+  // a title that is itself a 文号 (`中国人民银行公告〔2020〕第5号`, `中国人民银行令〔2021〕第1号`)
+  const titleIsNumber = DOC_NUMBER_LINE.test(titleZh);
+  const docNumber =
+    docNumberFromTitle(rawTitle) ?? (numberLine ? normalizeDocNumber(numberLine) : titleIsNumber ? normalizeDocNumber(titleZh) : null);
+  const docType = docTypeFromTitle(rawTitle) ?? (titleIsNumber ? (/(公告|通告|令)\s*(?:〔|\[|\d{4})/u.exec(titleZh)?.[1] ?? null) : null);
 
   const fromTitle = titleIssuers(titleZh);
   let issuerNames = fromTitle.others && sig.names.length > fromTitle.names.length ? sig.names : fromTitle.names;
@@ -296,7 +303,7 @@ function parseDetailUnsafe(html: string, url: string, item?: ListItem): DetailRe
       url,
       titleZh,
       docNumber,
-      docType: docTypeFromTitle(rawTitle),
+      docType,
       issuerNames,
       writtenDate: date('落款日期', sig.date),
       publishedDate,
@@ -320,7 +327,7 @@ export const source: Source = {
   baseUrl: BASE,
   // at :41 past 09:00–19:00 Beijing time on working days (gov-cn :07, mofcom :23)
   schedule: '41 9-19 * * 1-5',
-  cadenceDays: 14,
+  cadenceDays: 21,
   // plain clients get the WZWS JavaScript challenge (RSSHub reads PBC lists through Playwright)
   needsBrowser: true,
   columns,

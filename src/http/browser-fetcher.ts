@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { decodeBody } from './charset.js';
 import { FetchError } from './fetch-error.js';
 import type { FetchedPage, HttpClient, PageRequest } from './http-client.js';
 import { HostRateLimiter } from './rate-limiter.js';
@@ -76,11 +77,19 @@ export class BrowserFetcher {
         const kind = response.status() === 412 || response.status() === 521 ? 'challenge' : 'http';
         throw new FetchError(kind, request.url, `HTTP ${response.status()} (through the browser)`, response.status());
       }
-      return this.#page(request.url, request.url, response.status(), response.headers()['content-type'] ?? null, bytes, new TextDecoder().decode(bytes));
+      const contentType = response.headers()['content-type'] ?? null;
+      const decoded = decodeBody(bytes, contentType, request.expect === 'html');
+      return { ...this.#page(request.url, request.url, response.status(), contentType, bytes, decoded.text), charset: decoded.charset, charsetNote: decoded.note };
     }
     const page = await context.newPage();
+    // The last document the main frame received: its bytes are what the site served (a page cut off in
+    // transfer stays cut off; the DOM would have closed its tags), decoded by our own charset rules.
+    let lastDocument: import('playwright-core').Response | null = null;
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) lastDocument = response;
+    });
     try {
-      const response = await page.goto(actual, { waitUntil: 'load', timeout: this.options.timeoutMs });
+      await page.goto(actual, { waitUntil: 'load', timeout: this.options.timeoutMs });
       // The content of a page that is navigating cannot be read: wait for the load that follows.
       const settledContent = async (): Promise<string> => {
         for (let i = 0; i < 20; i++) {
@@ -100,13 +109,17 @@ export class BrowserFetcher {
         await page.waitForLoadState('load', { timeout: this.options.timeoutMs }).catch(() => {});
         html = await settledContent();
       }
-      if (CHALLENGE.test(html)) {
-        throw new FetchError('challenge', request.url, `anti-bot challenge (HTTP ${response?.status() ?? '?'}) not passed in the browser`, response?.status() ?? null);
+      const document = lastDocument as import('playwright-core').Response | null;
+      const status = document?.status() ?? 0;
+      if (CHALLENGE.test(html) || status === 412 || status === 521) {
+        throw new FetchError('challenge', request.url, `anti-bot challenge (HTTP ${status || '?'}) not passed in the browser`, status || null);
       }
-      const finalUrl = this.options.http.canonicalUrl(page.url());
-      const status = finalUrl === request.url ? (response?.status() ?? 200) : 200;
-      if (status >= 400 && status !== 412 && status !== 521) throw new FetchError('http', request.url, `HTTP ${status} (through the browser)`, status);
-      return this.#page(request.url, finalUrl, 200, 'text/html; charset=utf-8', new TextEncoder().encode(html), html);
+      if (!document || status >= 400) throw new FetchError('http', request.url, `HTTP ${status} (through the browser)`, status || null);
+      const bytes = new Uint8Array(await document.body());
+      const contentType = document.headers()['content-type'] ?? null;
+      const decoded = decodeBody(bytes, contentType, true);
+      const finalUrl = this.options.http.canonicalUrl(document.url());
+      return { ...this.#page(request.url, finalUrl, status, contentType, bytes, decoded.text), charset: decoded.charset, charsetNote: decoded.note };
     } catch (error) {
       if (error instanceof FetchError) throw error;
       const message = (error as Error).message.split('\n')[0] ?? String(error);

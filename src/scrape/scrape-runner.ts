@@ -150,20 +150,37 @@ async function readColumn(
 /**
  * Which listed items to fetch: all with --full; otherwise the ones not stored yet, stopping after a
  * run of stored ones — unless the previous run did not finish, whose unvisited (older) items lie
- * beyond the ones it stored.
+ * beyond the ones it stored. A page fetched before that did not parse is not fetched again
+ * incrementally (the same bytes would fail the same way; `cpt reparse` runs improved parsers on
+ * them, `--full` fetches them again), except when resuming, where a crash may have come between
+ * storing the page and storing its notice.
  */
 async function selectItems(deps: ScrapeDeps, items: ListItem[], full: boolean, resume: boolean): Promise<ListItem[]> {
   if (full) return items;
-  const known = await knownLocators(deps.db, items.map((i) => i.url));
+  const urls = items.map((i) => i.url);
+  const known = await knownLocators(deps.db, urls);
+  const attempted = resume ? new Set<string>() : await fetchedPages(deps.db, urls);
   const out: ListItem[] = [];
   let consecutiveKnown = 0;
   for (const item of items) {
-    if (known.has(item.url)) {
+    if (known.has(item.url) || attempted.has(item.url)) {
       if (++consecutiveKnown >= deps.stopAfterKnown && !resume) break;
       continue;
     }
     consecutiveKnown = 0;
     out.push(item);
+  }
+  return out;
+}
+
+/** Detail pages already fetched and stored as raw pages. */
+async function fetchedPages(db: Kysely<Database>, urls: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < urls.length; i += 500) {
+    const batch = urls.slice(i, i + 500);
+    if (batch.length === 0) continue;
+    const rows = await db.selectFrom('raw_pages').select('url').where('url', 'in', batch).where('kind', '=', 'detail').execute();
+    for (const r of rows) out.add(r.url);
   }
   return out;
 }
@@ -282,7 +299,10 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     const succeeded = state.counts.new + state.counts.updated + state.counts.unchanged;
     const listProblems = columnsRead < source.columns.length;
     if (state.counts.failed === 0 && !listProblems) return await finish('ok', null);
-    if (succeeded === 0 && queue.length > 0) return await finish('failed', `all ${queue.length} pages failed`);
+    // Every page failing is a broken source (a changed layout, a dead site) — unless all it found
+    // were pages that are simply not there (404, 410), which says nothing about the source.
+    const onlyMissing = state.problems.filter((p) => p.kind === 'error').every((p) => /^HTTP (404|410)\b/.test(p.reason));
+    if (succeeded === 0 && queue.length > 0 && !onlyMissing) return await finish('failed', `all ${queue.length} pages failed`);
     return await finish('partial', `${state.counts.failed} problem(s); every good notice was stored`);
   } catch (error) {
     const aborted = options.signal?.aborted;

@@ -44,6 +44,15 @@ const TYPES: Record<string, string> = {
   '.pdf': 'application/pdf',
 };
 
+/** A path without a known extension (an API like `…/build/unit`) answers as what its bytes look like. */
+function sniffType(bytes: Buffer): string {
+  const head = bytes.subarray(0, 64).toString('utf8').trimStart();
+  if (head.startsWith('{') || head.startsWith('[')) return 'application/json;charset=UTF-8';
+  if (head.startsWith('<')) return 'text/html';
+  if (bytes.includes(0)) return 'application/octet-stream';
+  return 'text/plain';
+}
+
 export async function startMirrorServer(root: string): Promise<MirrorServer> {
   const requests: MirrorServer['requests'] = [];
   const faults = new Map<string, Fault>();
@@ -92,7 +101,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       return;
     }
     res.writeHead(200, {
-      'content-type': TYPES[extname(base).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': TYPES[extname(base).toLowerCase()] ?? sniffType(bytes),
       'content-length': bytes.length,
       etag,
       'last-modified': lastModified,
