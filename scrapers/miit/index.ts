@@ -45,7 +45,7 @@ import {
   type Source,
   type SourceColumn,
 } from '../source.js';
-import { detectChallenge, issuersFromTitle, readLabelledSpans, signatureDate } from './common.js';
+import { detectChallenge, issuersFromTitle, readLabelledSpans, signatureDate } from '../lib/ministry-page.js';
 
 const BASE = 'https://www.miit.gov.cn';
 const UNIT_PATH = '/api-gateway/jpaas-publish-server/front/page/build/unit';

@@ -9,7 +9,7 @@ import { FetchError } from '../../src/http/fetch-error.js';
 import { HttpClient } from '../../src/http/http-client.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
 import { type ListItem, ListLayoutError, type ListRequest } from '../source.js';
-import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from './common.js';
+import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from '../lib/ministry-page.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, unitFromColumnPage, unitRequest } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -64,7 +64,7 @@ import {
   metadataLabelCount,
   readLabelTable,
   splitIssuers,
-} from './trs-page.js';
+} from '../lib/trs-page.js';
 
 const BASE = 'https://www.most.gov.cn';
 const XXGK = `${BASE}/xxgk/xinxifenlei/fdzdgknr`;

@@ -7,7 +7,7 @@ import { decodeBody } from '../../src/http/charset.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
 import { type ListItem, ListLayoutError, type ListRequest, type SourceColumn } from '../source.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, SITE_BODY } from './index.js';
-import { findSignature, issuersFromTitle, listPaging, readLabelTable, signerNames } from './trs-page.js';
+import { findSignature, issuersFromTitle, listPaging, readLabelTable, signerNames } from '../lib/trs-page.js';
 import { loadHtml } from '../lib/html.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -54,7 +54,7 @@ import {
   listPageIndex,
   listPageUrl,
   listPaging,
-} from './trs-page.js';
+} from '../lib/trs-page.js';
 
 const BASE = 'https://www.ndrc.gov.cn';
 /** The issuer of an NDRC page whose title names no issuing bodies. */

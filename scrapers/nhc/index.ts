@@ -39,7 +39,7 @@ import {
   type Source,
   type SourceColumn,
 } from '../source.js';
-import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from './common.js';
+import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from '../lib/ministry-page.js';
 
 const BASE = 'https://www.nhc.gov.cn';
 /** The commission as the site names itself; the issuer when a page names no other. */

@@ -24,6 +24,7 @@ import type { Cheerio } from 'cheerio';
 import type { Attachment } from '../../src/db/schema.js';
 import { BadDateError, parseSiteDate } from '../../src/domain/dates.js';
 import { docNumberFromTitle, docTypeFromTitle, normalizeDocNumber, stripAppendedDocNumber } from '../../src/domain/document.js';
+import { detectChallenge } from '../lib/challenge.js';
 import {
   absoluteUrl,
   blockText,
@@ -330,12 +331,9 @@ function titleFromDocumentTitle($: CheerioAPI): string | null {
   return cut || null;
 }
 
-/** A 瑞数 (412) or 加速乐 (521) challenge page served with 200. */
+/** A challenge page served with 200 instead of the notice (see `scrapers/lib/challenge.ts`). */
 function challengeProblem(html: string): string | null {
-  if (html.length > 20_000) return null;
-  if (/\$_ts\s*=|<meta[^>]+content=["']\{q{4,}/i.test(html)) return 'a 瑞数 JavaScript challenge page ($_ts), not the notice';
-  if (/__jsl_clearance/i.test(html)) return 'a 加速乐 JavaScript challenge page (__jsl_clearance), not the notice';
-  return null;
+  return detectChallenge(html)?.message ?? null;
 }
 
 /** Parses a detail page. Pure; never throws. */

@@ -23,6 +23,7 @@ import type { AnyNode } from 'domhandler';
 import type { Cheerio } from 'cheerio';
 import { BadDateError, parseSiteDate } from '../../src/domain/dates.js';
 import { docNumberFromTitle, docTypeFromTitle, normalizeDocNumber, stripAppendedDocNumber } from '../../src/domain/document.js';
+import { detectChallenge } from '../lib/challenge.js';
 import {
   absoluteUrl,
   attachmentLinks,
@@ -82,10 +83,11 @@ export function isDetailUrl(url: string): boolean {
  * @returns a description, or null when the page is not a challenge.
  */
 export function wzwsChallenge(html: string): string | null {
-  if (!/wzwschallenge|wzwstemplate|WZWS_CONFIRM_PREFIX_LABEL|\/WZWSREL|HXXTTKKLLPPP5|KTKY2RBD9NHPBCIHV9ZMEQQDARSLVFDU/.test(html)) return null;
-  if (/<meta[^>]+name=["']?ArticleTitle/i.test(html) || /id=["']?zoom["']?/i.test(html) || /newslist_style/.test(html)) return null;
+  // a real page of the site (its meta, body or list container) is content, whatever scripts it carries
+  const challenge = detectChallenge(html, /<meta[^>]+name=["']?ArticleTitle|id=["']?zoom["']?|newslist_style/i);
+  if (!challenge) return null;
   const target = /\/WZWSREL[A-Za-z0-9+/=]*/.exec(html)?.[0];
-  return `WZWS anti-bot challenge page (JavaScript sets wzwschallenge cookies${target ? ` and reloads ${target}` : ''}); read it through a browser`;
+  return `${challenge.message}${target ? ` (it reloads ${target})` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------

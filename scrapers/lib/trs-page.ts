@@ -3,14 +3,14 @@
  * without reliable colons, the signature block of a document (signers and 成文日期), a 文号 written
  * as the first line of the text, issuers named in a title, and anti-bot challenge pages.
  *
- * Generic; kept inside this module because `scrapers/lib/` belongs to others — the same file lives in
- * `scrapers/most/trs-page.ts`. Candidates for `scrapers/lib/`.
+ * Shared by the MOST and NDRC sources.
  * @module
  */
 import type { AnyNode } from 'domhandler';
 import type { Cheerio } from 'cheerio';
 import { normalizeDocNumber } from '../../src/domain/document.js';
-import { type CheerioAPI, inlineText, labelKey } from '../lib/html.js';
+import { detectChallenge } from './challenge.js';
+import { type CheerioAPI, inlineText, labelKey } from './html.js';
 
 /** Whitespace including U+3000 and no-break spaces. */
 const SPACE = /[\s\u3000\u00a0\u2002\u2003\u2009\ufeff]+/gu;
@@ -24,20 +24,9 @@ export function despace(text: string): string {
 // Anti-bot challenge pages
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Recognises the JavaScript challenges Chinese government sites serve instead of a page:
- * 瑞数 (`$_ts` script, `<meta content="{qqqq…">`, HTTP 412), 加速乐 (`__jsl_clearance`, HTTP 521),
- * WZWS (`wzws_cid`, `WZWSREL`).
- * @returns what was recognised, or null for an ordinary page.
- */
+/** A challenge page served instead of the page (see `challenge.ts`). @returns its description, or null. */
 export function challengeProblem(html: string): string | null {
-  const head = html.slice(0, 60_000);
-  if (/\$_ts\s*=|\$_ts\.\w+\s*=/.test(head) || /<meta[^>]+content=["']\{q{4}/i.test(head)) {
-    return 'anti-bot JavaScript challenge (瑞数: $_ts script) instead of the page';
-  }
-  if (/__jsl_clearance/.test(head)) return 'anti-bot JavaScript challenge (加速乐: __jsl_clearance cookie script) instead of the page';
-  if (/wzws_cid|WZWSREL/.test(head)) return 'anti-bot JavaScript challenge (WZWS) instead of the page';
-  return null;
+  return detectChallenge(html)?.message ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------

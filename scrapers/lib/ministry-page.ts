@@ -1,9 +1,7 @@
 /**
- * Reading helpers this module needs that `scrapers/lib/` does not have (yet). `scrapers/miit/common.ts`
- * is an identical copy; both belong in `scrapers/lib/` once someone who owns it moves them there.
+ * Reading helpers of the Hanweb-style ministry pages (MIIT, NHC):
  *
- * - {@link detectChallenge}: recognises the anti-bot pages the ministries serve instead of content
- *   (瑞数 / Ruishu, 加速乐 / jsl, WZWS), so a 200 answer with a challenge body is reported as such.
+ * - `detectChallenge` (from `challenge.ts`): the anti-bot pages served instead of content.
  * - {@link issuersFromTitle}: the issuing bodies named at the opening of a title (`财政部 工业和信息化部
  *   科技部 发展改革委关于…`, `国家卫生健康委员会公告`).
  * - {@link signatureDate}: the date under the signature at the end of a document (成文日期).
@@ -14,60 +12,9 @@
 import type { Cheerio } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { tryParseSiteDate } from '../../src/domain/dates.js';
-import { type CheerioAPI, labelKey } from '../lib/html.js';
+import { type CheerioAPI, labelKey } from './html.js';
 
-export type ChallengeVendor = '瑞数' | '加速乐' | 'WZWS';
-
-export interface Challenge {
-  vendor: ChallengeVendor;
-  /** The HTTP status the vendor normally answers with (412 瑞数, 521 加速乐), for messages. */
-  usualStatus: number | null;
-  message: string;
-}
-
-/** 瑞数 (Ruishu): `$_ts=window['$_ts']` bootstrap script, `<meta content="{qqqq…">` seed. */
-const RUISHU_TS = /\$_ts\s*=\s*window\s*\[\s*['"]\$_ts['"]\s*\]|\$_ts\.(?:nsd|cd)\s*=/;
-const RUISHU_META = /<meta\b[^>]*\bcontent\s*=\s*["']\{q{4}/i;
-/** 加速乐 (jsl): a script that sets `__jsl_clearance[_s]` and reloads the page. */
-const JSL_COOKIE = /__jsl_clearance(?:_s)?/;
-const JSL_RELOAD = /document\.cookie\s*=[\s\S]{0,4000}location\.(?:href|replace|reload)/;
-/** WZWS (网宿): `wzws_cid` cookie, `/WZWSREL…` follow-up URLs. */
-const WZWS = /\bwzws_cid\b|\/WZWSREL[A-Za-z0-9+/=]+|wzwschallenge/i;
-
-/**
- * Recognises an anti-bot challenge page.
- * @param body the response text
- * @param content a pattern that only real pages of the site match (their list or body container);
- *   a page that matches it is content even when the site injects a vendor script into it
- * @returns the challenge, or null when the body is not one
- */
-export function detectChallenge(body: string, content?: RegExp): Challenge | null {
-  // Challenge pages are small; a full page that happens to mention a marker in its text is not one.
-  if (body.length > 200_000) return null;
-  if (content?.test(body)) return null;
-  if (RUISHU_TS.test(body) || RUISHU_META.test(body)) {
-    return {
-      vendor: '瑞数',
-      usualStatus: 412,
-      message: 'anti-bot challenge (瑞数 JavaScript cookie challenge, normally HTTP 412) served instead of the page; the site must be read through a browser',
-    };
-  }
-  if (JSL_COOKIE.test(body) || (body.length < 20_000 && JSL_RELOAD.test(body))) {
-    return {
-      vendor: '加速乐',
-      usualStatus: 521,
-      message: 'anti-bot challenge (加速乐 __jsl_clearance cookie script, normally HTTP 521) served instead of the page; the site must be read through a browser',
-    };
-  }
-  if (WZWS.test(body)) {
-    return {
-      vendor: 'WZWS',
-      usualStatus: null,
-      message: 'anti-bot challenge (WZWS JavaScript challenge) served instead of the page; the site must be read through a browser',
-    };
-  }
-  return null;
-}
+export { type Challenge, type ChallengeVendor, detectChallenge } from './challenge.js';
 
 /** Names of government bodies end like this (部, 委, 局, 办公厅, 中国科协 …). */
 const BODY_NAME = /^[\p{Script=Han}（）()]{2,30}(?:部|委|局|厅|院|署|会|办|行|室|司|协|中心|政府|集团)$/u;
