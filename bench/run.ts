@@ -13,13 +13,12 @@
  * Options: --rows N, --duration S, --ingest N, --rounds N, --only parse|ingest|enrich|api
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import govCn from '../scrapers/gov-cn/index.js';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
 import { openDatabase, postgresKysely } from '../src/db/client.js';
@@ -90,36 +89,44 @@ async function openStore(kind: 'pglite' | 'postgres'): Promise<Store> {
   };
 }
 
-function savedPages(): Array<{ url: string; html: string }> {
-  const expected = JSON.parse(readFileSync(join(process.cwd(), 'scrapers/gov-cn/fixtures/expected.json'), 'utf8'));
-  const mirror = join(process.cwd(), 'scrapers/gov-cn/fixtures/mirror/www.gov.cn');
+/** Every saved detail page of a source's fixtures that its expected.json says parses. */
+function savedPages(sourceId: string): Array<{ url: string; html: string }> {
+  const dir = join(process.cwd(), 'scrapers', sourceId, 'fixtures');
+  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, { ok?: boolean }>;
+  const host = readdirSync(join(dir, 'mirror'))[0]!;
   return Object.keys(expected)
-    .filter((u) => u !== '_feeds' && expected[u].reason !== 'http 404')
-    .map((url) => ({ url, html: decodeBody(new Uint8Array(readFileSync(join(mirror, new URL(url).pathname))), 'text/html').text }));
+    .filter((u) => u.startsWith('http') && expected[u]?.ok === true)
+    .map((url) => ({ url, html: decodeBody(new Uint8Array(readFileSync(join(dir, 'mirror', host, new URL(url).pathname))), 'text/html').text }));
 }
 
+/** Parse rate per source (its own saved pages), and parse + normalise for all of them together. */
 async function benchParse(directory: IssuerDirectory) {
-  const pages = savedPages();
-  const parseRates: number[] = [];
-  const fullRates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    let t = performance.now();
-    for (let i = 0; i < 10; i++) for (const p of pages) govCn.parseDetail(p.html, p.url);
-    parseRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
-    t = performance.now();
-    for (let i = 0; i < 10; i++) {
-      for (const p of pages) {
-        const r = govCn.parseDetail(p.html, p.url);
-        if (r.ok) await normalizeNotice(r.notice, { sourceId: 'gov-cn', directory });
+  console.log(`\n## Parse (each source's saved pages that parse, ${ROUNDS} rounds × 10 passes; median pages/s)`);
+  console.log('| source | pages | avg K chars | parseDetail pages/s | + normalise pages/s |');
+  console.log('|---|---:|---:|---:|---:|');
+  const out: Record<string, number> = {};
+  for (const source of SOURCES) {
+    const pages = savedPages(source.id);
+    const parseRates: number[] = [];
+    const fullRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let t = performance.now();
+      for (let i = 0; i < 10; i++) for (const p of pages) source.parseDetail(p.html, p.url);
+      parseRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
+      t = performance.now();
+      for (let i = 0; i < 10; i++) {
+        for (const p of pages) {
+          const r = source.parseDetail(p.html, p.url);
+          if (r.ok) await normalizeNotice(r.notice, { sourceId: source.id, directory });
+        }
       }
+      fullRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
     }
-    fullRates.push((pages.length * 10) / ((performance.now() - t) / 1000));
+    const chars = pages.reduce((n, p) => n + p.html.length, 0) / pages.length;
+    out[source.id] = median(parseRates);
+    console.log(`| ${source.id} | ${pages.length} | ${fmt(chars / 1024)} | ${fmt(median(parseRates), 0)} | ${fmt(median(fullRates), 0)} |`);
   }
-  const bytes = pages.reduce((n, p) => n + p.html.length, 0) / pages.length;
-  console.log(`\n## Parse (${pages.length} saved gov.cn pages, avg ${fmt(bytes / 1024)} K chars, ${ROUNDS} rounds × 10 passes)`);
-  console.log(`parseDetail:                 median ${fmt(median(parseRates), 0)} pages/s`);
-  console.log(`parseDetail + normalise:     median ${fmt(median(fullRates), 0)} pages/s (sanitising, hashing, issuer resolution)`);
-  return { parse: median(parseRates), parseNormalize: median(fullRates) };
+  return out;
 }
 
 /** Offline enrichment: the Korean title and summary alone (no database), and the full enrich step. */
