@@ -83,13 +83,15 @@ describe('PGlite socket bridge', () => {
       // many parameterised queries from two clients and the server at once stay correct
       const other = new pg.Client({ host: dir, port: 5432, user: 'postgres', database: 'postgres' });
       await other.connect();
-      const work = [];
-      for (let i = 0; i < 30; i++) {
-        work.push(client.query('select $1::int * 2 as v', [i]).then((r) => expect(r.rows[0].v).toBe(i * 2)));
-        work.push(other.query('select $1::text || $2::text as v', ['a', String(i)]).then((r) => expect(r.rows[0].v).toBe(`a${i}`)));
-        work.push(sql<{ v: number }>`select ${i}::int + 1 as v`.execute(local).then((r) => expect(r.rows[0]!.v).toBe(i + 1)));
-      }
-      await Promise.all(work);
+      // three connections at once, each sending its queries one after another
+      const loop = async (run: (i: number) => Promise<void>) => {
+        for (let i = 0; i < 30; i++) await run(i);
+      };
+      await Promise.all([
+        loop(async (i) => expect((await client.query('select $1::int * 2 as v', [i])).rows[0].v).toBe(i * 2)),
+        loop(async (i) => expect((await other.query('select $1::text || $2::text as v', ['a', String(i)])).rows[0].v).toBe(`a${i}`)),
+        loop(async (i) => expect((await sql<{ v: number }>`select ${i}::int + 1 as v`.execute(local)).rows[0]!.v).toBe(i + 1)),
+      ]);
       await other.end();
     } finally {
       await client.end().catch(() => {});
