@@ -116,7 +116,11 @@ function metadataOf(n: NormalizedNotice) {
   };
 }
 
-function textOf(n: NormalizedNotice) {
+/**
+ * The text columns of a notice. The search index is built here only when no enricher runs in the
+ * same transaction: the enricher rebuilds it anyway, with the Korean title and summary.
+ */
+function textOf(n: NormalizedNotice, index = true) {
   return {
     title_zh: n.titleZh,
     title_norm: n.titleNorm,
@@ -124,7 +128,7 @@ function textOf(n: NormalizedNotice) {
     body_html: n.bodyHtml,
     attachments: JSON.stringify(n.attachments),
     content_hash: n.contentHash,
-    search_vector: tsvector(noticeLexemes(n)),
+    ...(index ? { search_vector: tsvector(noticeLexemes(n)) } : {}),
   };
 }
 
@@ -153,7 +157,7 @@ function changedMetadata(row: NoticeRow, n: NormalizedNotice): Partial<ReturnTyp
 }
 
 /** The rows a new notice consists of: the notice, its URL, its issuers in order. */
-export function newNoticeRows(n: NormalizedNotice, id: string, now: Date) {
+export function newNoticeRows(n: NormalizedNotice, id: string, now: Date, index = true) {
   return {
     notice: {
       id,
@@ -161,7 +165,9 @@ export function newNoticeRows(n: NormalizedNotice, id: string, now: Date) {
       url: n.url,
       archive_id: n.archiveId,
       ...metadataOf(n),
-      ...textOf(n),
+      ...textOf(n, index),
+      // an empty index until the enricher, in the same transaction, writes the real one
+      ...(index ? {} : { search_vector: sql`''::tsvector` }),
       first_seen_at: now,
       last_seen_at: now,
       updated_at: now,
@@ -180,9 +186,9 @@ function issuerRows(n: NormalizedNotice, noticeId: string) {
   }));
 }
 
-async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: Date): Promise<IngestResult> {
+async function insertNew(trx: Transaction<Database>, n: NormalizedNotice, now: Date, index: boolean): Promise<IngestResult> {
   const id = newNoticeId(now.getTime());
-  const rows = newNoticeRows(n, id, now);
+  const rows = newNoticeRows(n, id, now, index);
   await trx.insertInto('notices').values(rows.notice).execute();
   await trx.insertInto('notice_sources').values(rows.locator).execute();
   if (rows.issuers.length) await trx.insertInto('notice_issuers').values(rows.issuers).execute();
@@ -200,6 +206,7 @@ async function updateKnown(
   last: LocatorState,
   n: NormalizedNotice,
   now: Date,
+  index: boolean,
 ): Promise<IngestResult> {
   await trx
     .updateTable('notice_sources')
@@ -231,7 +238,7 @@ async function updateKnown(
       .execute();
     await trx
       .updateTable('notices')
-      .set({ ...meta, ...textOf(n), revision: row.revision + 1, last_seen_at: now, updated_at: now })
+      .set({ ...meta, ...textOf(n, index), revision: row.revision + 1, last_seen_at: now, updated_at: now })
       .where('id', '=', row.id)
       .execute();
     if (issuersChanged) await writeIssuers(trx, row.id, n);
@@ -247,7 +254,13 @@ async function updateKnown(
 }
 
 /** The same document found at a new URL or source: add the URL, fill what the notice lacked. */
-async function mergeCopy(trx: Transaction<Database>, row: NoticeRow, n: NormalizedNotice, now: Date): Promise<IngestResult> {
+async function mergeCopy(
+  trx: Transaction<Database>,
+  row: NoticeRow,
+  n: NormalizedNotice,
+  now: Date,
+  index: boolean,
+): Promise<IngestResult> {
   await trx
     .insertInto('notice_sources')
     .values(locatorRow(n, row.id, now))
@@ -259,7 +272,7 @@ async function mergeCopy(trx: Transaction<Database>, row: NoticeRow, n: Normaliz
   }
   if (!row.url && n.url) fill.url = n.url;
   // An archive copy or a metadata-only page gives way to a copy with text.
-  if (!row.body_text && n.bodyText) Object.assign(fill, textOf(n));
+  if (!row.body_text && n.bodyText) Object.assign(fill, textOf(n, index));
   else if (row.attachments.length === 0 && n.attachments.length > 0) fill.attachments = JSON.stringify(n.attachments);
   await trx
     .updateTable('notices')
@@ -294,11 +307,12 @@ export async function ingestNotice(db: Kysely<Database>, n: NormalizedNotice, op
     try {
       return await db.transaction().execute(async (trx) => {
         const match = await findMatch(trx, n);
+        const index = options.enricher === null;
         const result = !match
-          ? await insertNew(trx, n, now)
+          ? await insertNew(trx, n, now, index)
           : match.byLocator !== null
-            ? await updateKnown(trx, match.row, match.byLocator, n, now)
-            : await mergeCopy(trx, match.row, n, now);
+            ? await updateKnown(trx, match.row, match.byLocator, n, now, index)
+            : await mergeCopy(trx, match.row, n, now, index);
         if (result.outcome !== 'unchanged' && options.enricher) await options.enricher.enrich(trx, result.noticeId);
         return result;
       });
