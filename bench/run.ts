@@ -9,8 +9,14 @@
  *    machine's cores with the server.
  *
  * 4. Offline enrichment rate: the Korean title and summary alone, and the whole enrich step.
+ * 5. Weekly digest: building a week of `--week-notices` notices (default 40) and rendering it in
+ *    each format (Markdown, HTML, JSON, PDF), median of `--rounds`.
+ * 6. Alerts: latency from storing a new notice (ingest with the outbox) to its signed webhook
+ *    arriving at a receiver on loopback, dispatched at once as after a scrape; and the sending rate
+ *    for a backlog of deliveries.
  *
- * Options: --rows N, --duration S, --ingest N, --rounds N, --only parse|ingest|enrich|api
+ * Options: --rows N, --duration S, --ingest N, --rounds N, --week-notices N,
+ *          --only parse|ingest|enrich|api|digest|alerts
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -32,6 +38,12 @@ import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
 import { ingestNotice, newNoticeId, newNoticeRows } from '../src/notices/notice.ingest.js';
 import { normalizeNotice } from '../src/notices/notice.normalize.js';
 import { loadVocabulary, prng, syntheticNotice } from './synthetic.js';
+import { createServer } from 'node:http';
+import { Dispatcher } from '../src/alerts/dispatcher.js';
+import { Outbox } from '../src/alerts/outbox.js';
+import { buildDigest } from '../src/digest/digest.js';
+import { renderPdf } from '../src/digest/render-pdf.js';
+import { renderHtml, renderJson, renderMarkdown } from '../src/digest/render-text.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -46,6 +58,7 @@ const ROWS = option('rows', 10_000);
 const DURATION = option('duration', 10);
 const INGEST = option('ingest', 1_000);
 const ROUNDS = option('rounds', 5);
+const WEEK_NOTICES = option('week-notices', 40);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
 
 const median = (xs: number[]) => {
@@ -230,6 +243,99 @@ async function benchApi(store: Store) {
   return { seconds, results };
 }
 
+/** A week (2020-W26) of synthetic notices, then the digest built and rendered in each format. */
+async function benchDigest(store: Store) {
+  const directory = await loadIssuerDirectory(store.db);
+  const enricher = createEnricher();
+  const vocab = loadVocabulary();
+  const rand = prng(26);
+  for (let i = 0; i < WEEK_NOTICES; i++) {
+    const scraped = syntheticNotice(vocab, rand, 70_000 + i);
+    const day = `2020-06-${22 + (i % 7)}`;
+    scraped.writtenDate = day;
+    scraped.publishedDate = day;
+    const { notice } = await normalizeNotice(scraped, { sourceId: 'gov-cn', directory });
+    await ingestNotice(store.db, notice, { enricher });
+  }
+  const times: Record<string, number[]> = { build: [], md: [], html: [], json: [], pdf: [] };
+  const sizes: Record<string, number> = {};
+  let sections = 0;
+  let pages = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let t = performance.now();
+    const digest = await buildDigest(store.db, { week: '2020-W26' });
+    times.build!.push(performance.now() - t);
+    sections = digest.sections.length;
+    for (const [format, render] of [
+      ['md', renderMarkdown],
+      ['html', renderHtml],
+      ['json', renderJson],
+    ] as const) {
+      t = performance.now();
+      const out = render(digest);
+      times[format]!.push(performance.now() - t);
+      sizes[format] = Buffer.byteLength(out);
+    }
+    t = performance.now();
+    const pdf = await renderPdf(digest);
+    times.pdf!.push(performance.now() - t);
+    sizes.pdf = pdf.length;
+    pages = (Buffer.from(pdf).toString('latin1').match(/\/Type\s*\/Page\b/g) ?? []).length;
+  }
+  return { times, sizes, sections, pages };
+}
+
+/** Store → signed webhook on loopback, dispatched at once (as the scrape job does after a run). */
+async function benchAlerts(store: Store) {
+  const directory = await loadIssuerDirectory(store.db);
+  const enricher = createEnricher();
+  const outbox = new Outbox();
+  const vocab = loadVocabulary();
+  const rand = prng(6);
+  const arrivals: number[] = [];
+  let onArrival: (() => void) | null = null;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(performance.now());
+      res.writeHead(204).end();
+      onArrival?.();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  await store.db
+    .insertInto('subscriptions')
+    .values({ id: 'sub_bench', kind: 'alert', filter: JSON.stringify({}), channel: JSON.stringify({ type: 'webhook', url }), events: ['notice.created'], secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}`, unsubscribe_token: 'tok_bench', created_by: 'bench', created_at: new Date(Date.now() - 60_000) })
+    .execute();
+  const dispatcher = new Dispatcher({ db: store.db, retrySchedule: [1000], allowPrivate: true, timeoutMs: 5000, disableAfterMs: 3_600_000, mailer: null, publicUrl: () => null });
+  const latencies: number[] = [];
+  const ingestShare: number[] = [];
+  const n = Math.max(ROUNDS * 6, 30);
+  for (let i = 0; i < n; i++) {
+    const { notice } = await normalizeNotice(syntheticNotice(vocab, rand, 80_000 + i), { sourceId: 'gov-cn', directory });
+    const arrived = new Promise<void>((r) => (onArrival = r));
+    const t0 = performance.now();
+    await ingestNotice(store.db, notice, { enricher, outbox });
+    const stored = performance.now();
+    await dispatcher.dispatchDue();
+    await arrived;
+    latencies.push(arrivals.at(-1)! - t0);
+    ingestShare.push(stored - t0);
+  }
+  // a backlog: 200 stored notices, then one dispatcher run
+  onArrival = null;
+  for (let i = 0; i < 200; i++) {
+    const { notice } = await normalizeNotice(syntheticNotice(vocab, rand, 90_000 + i), { sourceId: 'gov-cn', directory });
+    await ingestNotice(store.db, notice, { enricher, outbox });
+  }
+  const t = performance.now();
+  const sent = await dispatcher.dispatchDue(1000);
+  const rate = sent.filter((r) => r.ok).length / ((performance.now() - t) / 1000);
+  await new Promise<void>((r) => receiver.close(() => r()));
+  return { n, latency: median(latencies), p90: [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.9)]!, ingest: median(ingestShare), rate, sent: sent.length };
+}
+
 async function main() {
   console.log(`# China Policy Tracker benchmarks — ${new Date().toISOString()}`);
   console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores; PostgreSQL: ${PG_URL ? 'yes' : 'not set (BENCH_DATABASE_URL / TEST_DATABASE_URL)'}`);
@@ -261,6 +367,30 @@ async function main() {
         `${kind.padEnd(9)} title+summary only: ${fmt(r.summaryRate, 0)} notices/s   full enrich step (one transaction each): ${fmt(r.enrichRate, 0)} notices/s   (dictionaries loaded in ${fmt(r.warm, 0)} ms)`,
       );
     }
+  }
+  if (!only || only === 'digest') {
+    console.log(`\n## Weekly digest (2020-W26 with ${WEEK_NOTICES} notices; median of ${ROUNDS} rounds)`);
+    for (const kind of kinds) {
+      const store = await openStore(kind);
+      const r = await benchDigest(store);
+      await store.close();
+      const line = (['build', 'md', 'html', 'json', 'pdf'] as const)
+        .map((k) => `${k} ${fmt(median(r.times[k]!), 1)} ms${r.sizes[k] ? ` (${fmt(r.sizes[k]! / 1024, 0)} KiB)` : ''}`)
+        .join('   ');
+      console.log(`${kind.padEnd(9)} ${line}   — ${r.sections} sector sections, PDF ${r.pages} pages; PDF/HTML time ratio ${fmt(median(r.times.pdf!) / Math.max(median(r.times.html!), 0.01), 0)}×`);
+    }
+  }
+  if (!only || only === 'alerts') {
+    console.log('\n## Alerts: store → signed webhook on loopback (dispatched right after the store, as after a scrape)');
+    for (const kind of kinds) {
+      const store = await openStore(kind);
+      const r = await benchAlerts(store);
+      await store.close();
+      console.log(
+        `${kind.padEnd(9)} latency median ${fmt(r.latency)} ms, p90 ${fmt(r.p90)} ms over ${r.n} notices (of which storing: ${fmt(r.ingest)} ms)   backlog: ${r.sent} deliveries at ${fmt(r.rate, 0)}/s`,
+      );
+    }
+    console.log('Deliveries not sent at once wait for the dispatcher tick (CPT_DISPATCH_CRON, every 5 s by default).');
   }
   if (!only || only === 'api') {
     console.log(`\n## GET /api/notices at ${ROWS.toLocaleString('en-US')} notices (autocannon, 10 connections, ${DURATION} s per scenario, loopback)`);

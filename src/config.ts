@@ -3,7 +3,10 @@
  * Every variable is documented in the README's configuration table; keep the two in step.
  * @module
  */
+import { validate } from 'node-cron';
 import { z } from 'zod';
+import { parseDurations } from './alerts/durations.js';
+import { isSectorCode, SECTOR_CODES } from './domain/sector.js';
 
 /** Thrown when an environment variable has a value the product cannot use. */
 export class ConfigError extends Error {
@@ -84,6 +87,44 @@ export function parseRateLimits(value: string | undefined): Map<string, number> 
   return limits;
 }
 
+function durations(name: string, value: string): number[] {
+  try {
+    return parseDurations(value);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+function cronExpression(name: string, value: string): string {
+  if (!validate(value)) throw new ConfigError(`${name}: "${value}" is not a cron expression`);
+  return value;
+}
+
+/** `CPT_SCHEDULES` (JSON of source id to cron expression or `off`): per-source schedule overrides. */
+export function parseSchedules(value: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!value?.trim()) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`CPT_SCHEDULES must be a JSON object of source id → cron expression, got ${value}`);
+  }
+  const result = z.record(z.string(), z.string()).safeParse(parsed);
+  if (!result.success) throw new ConfigError('CPT_SCHEDULES: every value must be a cron expression string');
+  // "off": the source is never scraped on schedule (still on demand)
+  for (const [id, cron] of Object.entries(result.data)) out.set(id, cron.trim() === 'off' ? 'off' : cronExpression(`CPT_SCHEDULES.${id}`, cron));
+  return out;
+}
+
+/** `CPT_SECTOR_ORDER=health,energy,…`: digest sections in this order, the rest after them. */
+export function parseSectorOrder(value: string | undefined): string[] {
+  const codes = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = codes.filter((c) => !isSectorCode(c));
+  if (unknown.length) throw new ConfigError(`CPT_SECTOR_ORDER: unknown sector ${unknown.join(', ')}; valid: ${SECTOR_CODES.join(', ')}`);
+  return codes;
+}
+
 /** `CPT_STALE_DAYS='{"*":14,"most":30}'` or a bare number of days for every source. */
 export function parseStaleDays(value: string | undefined): Map<string, number> {
   const days = new Map<string, number>();
@@ -145,6 +186,18 @@ const EnvSchema = z.object({
   CPT_STOP_AFTER_KNOWN: intFrom(10, 1, 100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
   CPT_SUMMARIZER: z.enum(['offline', 'openai']).optional().default('offline'),
+  CPT_PUBLIC_URL: z.string().url().optional(),
+  SMTP_URL: z.string().optional(),
+  SMTP_FROM: z.string().optional().default('China Policy Tracker <cpt@localhost>'),
+  CPT_RETRY_SCHEDULE: z.string().optional().default('5s,5m,30m,2h,5h,10h,10h'),
+  CPT_WEBHOOK_ALLOW_PRIVATE: flag(false),
+  CPT_WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  CPT_DISABLE_AFTER: z.string().optional().default('3d'),
+  CPT_SCHEDULER: flag(true),
+  CPT_DIGEST_CRON: z.string().optional().default('0 9 * * 1'),
+  CPT_DISPATCH_CRON: z.string().optional().default('*/5 * * * * *'),
+  CPT_SCHEDULES: z.string().optional(),
+  CPT_SECTOR_ORDER: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional().default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().optional(),
   CPT_LLM_MODEL: z.string().optional().default('gpt-4o-mini'),
@@ -183,6 +236,24 @@ export interface Config {
   stopAfterKnown: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   summarizer: 'offline' | 'openai';
+  /** Absolute base of links in e-mails and feeds; `http://HOST:PORT` when unset. */
+  publicUrl: string | null;
+  smtp: { url: string | null; from: string };
+  alerts: {
+    retrySchedule: number[];
+    allowPrivate: boolean;
+    timeoutMs: number;
+    disableAfterMs: number;
+  };
+  scheduler: {
+    enabled: boolean;
+    digestCron: string;
+    dispatchCron: string;
+    /** Source id → cron, overriding a source's own schedule. */
+    sources: Map<string, string>;
+  };
+  /** Section order of digests (sector codes); the taxonomy order by default. */
+  sectorOrder: string[];
   llm: {
     baseUrl: string;
     /** Never logged. */
@@ -229,6 +300,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stopAfterKnown: e.CPT_STOP_AFTER_KNOWN,
     logLevel: e.LOG_LEVEL,
     summarizer: e.CPT_SUMMARIZER,
+    publicUrl: e.CPT_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+    smtp: { url: e.SMTP_URL?.trim() || null, from: e.SMTP_FROM },
+    alerts: {
+      retrySchedule: durations('CPT_RETRY_SCHEDULE', e.CPT_RETRY_SCHEDULE),
+      allowPrivate: e.CPT_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.CPT_WEBHOOK_TIMEOUT_MS,
+      disableAfterMs: durations('CPT_DISABLE_AFTER', e.CPT_DISABLE_AFTER)[0]!,
+    },
+    scheduler: {
+      enabled: e.CPT_SCHEDULER,
+      digestCron: cronExpression('CPT_DIGEST_CRON', e.CPT_DIGEST_CRON),
+      dispatchCron: cronExpression('CPT_DISPATCH_CRON', e.CPT_DISPATCH_CRON),
+      sources: parseSchedules(e.CPT_SCHEDULES),
+    },
+    sectorOrder: parseSectorOrder(e.CPT_SECTOR_ORDER),
     llm: {
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       apiKey: e.OPENAI_API_KEY?.trim() || undefined,

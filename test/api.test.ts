@@ -214,7 +214,11 @@ describeEachDatabase('API', (kind) => {
   it('publishes an OpenAPI document, Swagger UI and a health check', async () => {
     const doc = await get('/openapi.json');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/api/notices', '/api/notices/{id}', '/api/notices/{id}/summary', '/api/sectors', '/api/issuers', '/api/sources', '/api/sources/{id}/scrape'].sort(),
+      [
+        '/api/notices', '/api/notices/{id}', '/api/notices/{id}/summary', '/api/sectors', '/api/issuers', '/api/sources', '/api/sources/{id}/scrape',
+        '/api/digests/{week}', '/api/subscriptions', '/api/subscriptions/{id}', '/api/subscriptions/{id}/deliveries', '/api/subscriptions/{id}/test',
+        '/feeds/notices.atom', '/feeds/notices.json', '/feeds/notices.rss',
+      ].sort(),
     );
     expect(doc.body.paths['/api/notices'].get.parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['source', 'issuer', 'doc_type', 'sector', 'korea_relevant', 'from', 'to', 'q', 'limit', 'cursor']),

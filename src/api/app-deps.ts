@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import type { Source } from '../../scrapers/source.js';
 import type { ApiKey } from '../config.js';
 import type { Database } from '../db/schema.js';
+import type { Dispatcher } from '../alerts/dispatcher.js';
+import type { Resolver } from '../alerts/webhook.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 
 /** Starts a scrape in the background of the running server. */
@@ -24,4 +26,14 @@ export interface AppDeps {
   version: string;
   /** Days without a new notice after which a source is stale (source id or `*`); else its own cadence. */
   staleDays?: Map<string, number>;
+  /** Sending alerts (test events) and checking webhook URLs; absent where this instance sends none. */
+  alerts?: {
+    dispatcher: Dispatcher;
+    allowPrivate: boolean;
+    resolver?: Resolver;
+  };
+  /** Absolute base of links in feeds (notice pages); the request's origin when absent. */
+  publicUrl?: string | null;
+  /** Section order of digests. */
+  sectorOrder?: string[];
 }

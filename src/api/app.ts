@@ -10,8 +10,12 @@ import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { noticeRoutes } from './notices.routes.js';
 import { problemJson, ProblemException } from './problem.js';
+import { digestRoutes } from './digests.routes.js';
+import { feedRoutes } from './feeds.routes.js';
 import { sourceRoutes } from './sources.routes.js';
+import { subscriptionRoutes } from './subscriptions.routes.js';
 import { validationHook } from './validation.js';
+import { digestPages } from '../web/digests.page.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -34,6 +38,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 
   app.route('/', noticeRoutes(deps));
   app.route('/', sourceRoutes(deps));
+  app.route('/', subscriptionRoutes(deps));
+  app.route('/', digestRoutes(deps));
+  app.route('/', feedRoutes(deps));
+  app.route('/', digestPages());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -3,6 +3,7 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { badRequest, ProblemException } from './problem.js';
@@ -30,7 +31,7 @@ import {
 } from '../notices/notice.repository.js';
 import { requireApiKey } from './auth.js';
 
-function listQuery(sourceIds: readonly string[]) {
+export function listQuery(sourceIds: readonly string[]) {
   return z
     .strictObject({
       source: repeated(
@@ -71,6 +72,30 @@ function listQuery(sourceIds: readonly string[]) {
     .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'must not be after `to`', path: ['from'] });
 }
 
+export type ListQuery = z.infer<ReturnType<typeof listQuery>>;
+
+/** The store filter a validated list query asks for (issuers resolved through the registry). */
+export function noticeFilterFromQuery(query: ListQuery, directory: IssuerDirectory): NoticeFilter {
+  const issuerIds: number[] = [];
+  const issuerNames: string[] = [];
+  for (const name of query.issuer ?? []) {
+    const found = directory.resolve(name);
+    if (found) issuerIds.push(found.id);
+    else issuerNames.push(name);
+  }
+  return {
+    sources: query.source ?? [],
+    issuerIds,
+    issuerNames,
+    docTypes: query.doc_type ?? [],
+    sectors: query.sector ?? [],
+    koreaRelevant: query.korea_relevant === undefined ? null : query.korea_relevant === 'true',
+    from: query.from ?? null,
+    to: query.to ?? null,
+    q: query.q ?? null,
+  };
+}
+
 export function noticeRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -92,26 +117,7 @@ export function noticeRoutes(deps: AppDeps) {
     const query = c.req.valid('query');
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
     if (query.cursor && !cursor) throw badRequest([{ parameter: 'cursor', detail: 'is not a cursor this API issued' }]);
-    const directory = deps.directory();
-    const issuerIds: number[] = [];
-    const issuerNames: string[] = [];
-    for (const name of query.issuer ?? []) {
-      const found = directory.resolve(name);
-      if (found) issuerIds.push(found.id);
-      else issuerNames.push(name);
-    }
-    const filter: NoticeFilter = {
-      sources: query.source ?? [],
-      issuerIds,
-      issuerNames,
-      docTypes: query.doc_type ?? [],
-      sectors: query.sector ?? [],
-      koreaRelevant: query.korea_relevant === undefined ? null : query.korea_relevant === 'true',
-      from: query.from ?? null,
-      to: query.to ?? null,
-      q: query.q ?? null,
-    };
-    const { rows, next } = await listNotices(deps.db, filter, query.limit, cursor);
+    const { rows, next } = await listNotices(deps.db, noticeFilterFromQuery(query, deps.directory()), query.limit, cursor);
     return c.json({ items: rows.map(toNoticeJson), next_cursor: next ? encodeCursor(next) : null }, 200);
   });
 

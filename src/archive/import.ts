@@ -176,7 +176,9 @@ async function importWarc(deps: PipelineDeps, sources: readonly Source[], file: 
  * Imports files and folders: archive notice JSON, saved pages laid out by URL path, WARC files.
  * @returns counts per outcome and every problem with the file or URL it concerns
  */
-export async function importPaths(deps: PipelineDeps, sources: readonly Source[], paths: string[]): Promise<ImportSummary> {
+export async function importPaths(pipeline: PipelineDeps, sources: readonly Source[], paths: string[]): Promise<ImportSummary> {
+  // imported material is backlog: it never alerts
+  const deps: PipelineDeps = { ...pipeline, outbox: null };
   const summary = emptySummary();
   for (const path of paths) {
     const isDir = statSync(path).isDirectory();

@@ -18,6 +18,13 @@ import { runEnrichCommand } from './enrich.js';
 import { createProgress } from './progress.js';
 import { printImportSummary, printIssuers, printRunSummary, printSources, sourcesMarkdown } from './output.js';
 import { importPaths } from '../archive/import.js';
+import { writeFileSync } from 'node:fs';
+import { buildDigest, type DigestDateBasis, InvalidWeekError, weekRange } from '../digest/digest.js';
+import { renderPdf } from '../digest/render-pdf.js';
+import { renderHtml, renderJson, renderMarkdown } from '../digest/render-text.js';
+import { isSectorCode, SECTOR_CODES } from '../domain/sector.js';
+import { buildJobs } from '../jobs/jobs.js';
+import { listJobs } from '../jobs/scheduler.js';
 import { existsSync } from 'node:fs';
 import { serve } from './serve.js';
 
@@ -164,6 +171,102 @@ export function buildProgram(): Command {
         );
         printImportSummary(summary);
         process.exitCode = summary.counts.failed > 0 && summary.counts.new + summary.counts.merged + summary.counts.unchanged + summary.counts.updated + summary.counts.revised === 0 ? EXIT_SOURCE_FAILED : EXIT_OK;
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('digest')
+    .description('the weekly digest of an ISO week (Korea time), grouped by sector')
+    .requiredOption('--week <week>', 'ISO week, e.g. 2020-W26')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json', 'pdf']).default('md'))
+    .addOption(new Option('--by <date>', 'which date places a notice in the week').choices(['published', 'written', 'first_seen']).default('published'))
+    .option('--sector <code...>', 'only these sectors')
+    .option('--issuer <name...>', 'only notices of these issuers (Chinese name or alias)')
+    .option('--korea-relevant', 'only notices relevant to Korean companies')
+    .option('--out <file>', 'write to a file (PDF needs one unless stdout is redirected)')
+    .action(async (opts: { week: string; format: 'md' | 'html' | 'json' | 'pdf'; by: DigestDateBasis; sector?: string[]; issuer?: string[]; koreaRelevant?: boolean; out?: string }) => {
+      try {
+        weekRange(opts.week);
+      } catch (error) {
+        if (error instanceof InvalidWeekError) throw new UsageError(error.message);
+        throw error;
+      }
+      const bad = (opts.sector ?? []).filter((s) => !isSectorCode(s));
+      if (bad.length) throw new UsageError(`unknown sector ${bad.join(', ')}; valid: ${SECTOR_CODES.join(', ')}`);
+      if (opts.format === 'pdf' && !opts.out && process.stdout.isTTY) throw new UsageError('a PDF goes to a file: add --out digest.pdf');
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'cli', 'cpt digest');
+      try {
+        const issuers = (opts.issuer ?? []).map((name) => ({ name, found: runtime.directory.resolve(name) }));
+        const unknown = issuers.filter((i) => !i.found).map((i) => i.name);
+        if (unknown.length) throw new UsageError(`unknown issuer ${unknown.join(', ')}; \`cpt issuers\` lists the known ones`);
+        const digest = await buildDigest(runtime.db, {
+          week: opts.week,
+          by: opts.by,
+          sectors: opts.sector ?? [],
+          issuerIds: issuers.map((i) => i.found!.id),
+          koreaRelevantOnly: opts.koreaRelevant ?? false,
+          sectorOrder: config.sectorOrder,
+        });
+        const output =
+          opts.format === 'pdf'
+            ? await renderPdf(digest)
+            : opts.format === 'html'
+              ? renderHtml(digest)
+              : opts.format === 'json'
+                ? renderJson(digest)
+                : renderMarkdown(digest);
+        if (opts.out) {
+          writeFileSync(opts.out, output);
+          console.error(`${digest.title}: ${digest.total} notice(s) → ${opts.out}`);
+        } else {
+          process.stdout.write(output);
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('dispatch')
+    .description('send the alert deliveries that are due now (the server does this every few seconds)')
+    .action(async () => {
+      const runtime = await openRuntime(loadConfig(), 'cli', 'cpt dispatch');
+      try {
+        const results = await runtime.dispatcher.dispatchDue(1000);
+        console.log(`sent ${results.filter((r) => r.ok).length} of ${results.length} due deliveries`);
+        for (const r of results.filter((r) => !r.ok)) console.log(`  ✗ ${r.deliveryId} (${r.subscriptionId}): ${r.error}${r.dead ? ' — dead, no more attempts' : ''}`);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
+    .command('jobs')
+    .description('the scheduled jobs with their last and next run')
+    .action(async () => {
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'cli', 'cpt jobs');
+      try {
+        const jobs = buildJobs({
+          db: runtime.db,
+          config,
+          sources: SOURCES,
+          scrapeDeps: () => runtime.scrapeDeps(),
+          dispatcher: runtime.dispatcher,
+          enricher: runtime.enricher,
+          provider: createSummarizer(config.summarizer, config.llm),
+          mailer: null,
+          directory: () => runtime.directory,
+          publicUrl: null,
+        });
+        if (!config.scheduler.enabled) console.log('CPT_SCHEDULER=0: `npm start` runs no jobs');
+        for (const j of await listJobs(runtime.db, jobs)) {
+          const last = j.lastStartedAt ? `${j.lastStatus ?? 'running'} ${new Date(j.lastStartedAt).toISOString()}${j.lastMessage ? ` — ${j.lastMessage}` : ''}` : 'never run';
+          console.log(`${j.name.padEnd(16)} ${j.cron.padEnd(18)} ${j.timezone.padEnd(14)} next ${j.nextRun?.toISOString() ?? '—'}  last ${last}${j.heldBy ? `  (running on ${j.heldBy})` : ''}`);
+        }
       } finally {
         await runtime.close();
       }

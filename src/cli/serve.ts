@@ -1,6 +1,8 @@
 /**
  * `cpt serve` (`npm start`): opens the store (sharing the embedded database with CLI commands),
- * serves the app, and shuts down cleanly on SIGTERM/SIGINT.
+ * imports the bundled archive into an empty store, serves the app, runs the scheduled jobs (unless
+ * `CPT_SCHEDULER=0`), and shuts down cleanly on SIGTERM/SIGINT: stop taking jobs, finish or
+ * release the running ones, close the database.
  * @module
  */
 import { serve as serveNode, type ServerType } from '@hono/node-server';
@@ -8,33 +10,36 @@ import { pino } from 'pino';
 import { SOURCES } from '../../scrapers/index.js';
 import { createApp } from '../api/app.js';
 import type { ScrapeLauncher } from '../api/app-deps.js';
+import { importBundledArchiveIfEmpty } from '../archive/bundled-archive.js';
 import { type Config, PRODUCT_VERSION } from '../config.js';
+import { createSummarizer } from '../enrichment/index.js';
+import { buildJobs } from '../jobs/jobs.js';
+import { Scheduler } from '../jobs/scheduler.js';
 import { openRuntime } from '../runtime/node-runtime.js';
 import { runScrape } from '../scrape/scrape-runner.js';
-import { enrichNotice, processEnrichmentJobs } from '../enrichment/enrichment-runner.js';
-import { createSummarizer } from '../enrichment/index.js';
-import { importBundledArchiveIfEmpty } from '../archive/bundled-archive.js';
 
 export async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : config.logLevel, base: { service: 'cpt' } });
   const started = Date.now();
   const runtime = await openRuntime(config, 'server', 'cpt serve');
   const controller = new AbortController();
+  const running = new Map<string, Promise<unknown>>();
+
   if (config.importArchive) {
-    const imported = await importBundledArchiveIfEmpty(
-      { db: runtime.db, directory: runtime.directory, enricher: runtime.enricher, owner: runtime.owner },
-      SOURCES,
-    );
+    const imported = await importBundledArchiveIfEmpty(runtime.pipelineDeps(), SOURCES);
     if (imported) log.info({ files: imported.files, counts: imported.counts }, 'empty store: imported the bundled archive of real notices');
   }
-  const running = new Map<string, Promise<unknown>>();
 
   const scrapes: ScrapeLauncher = {
     start(sourceId, options) {
       const source = SOURCES.find((s) => s.id === sourceId);
       if (!source || running.has(sourceId)) return false;
       const run = runScrape(runtime.scrapeDeps(), source, { full: options.full, trigger: 'api', signal: controller.signal })
-        .then((summary) => log.info({ source: sourceId, status: summary.status, counts: summary.counts }, 'scrape finished'))
+        .then(async (summary) => {
+          log.info({ source: sourceId, status: summary.status, counts: summary.counts }, 'scrape finished');
+          // alerts follow a scrape at once, as after a scheduled one
+          await runtime.dispatcher.dispatchDue(200);
+        })
         .catch((error: unknown) => log.error({ source: sourceId, err: error }, 'scrape crashed'))
         .finally(() => running.delete(sourceId));
       running.set(sourceId, run);
@@ -51,36 +56,12 @@ export async function serve(config: Config): Promise<void> {
       scrapes,
       version: PRODUCT_VERSION,
       staleDays: config.staleDays,
+      alerts: { dispatcher: runtime.dispatcher, allowPrivate: config.alerts.allowPrivate },
+      publicUrl: config.publicUrl,
+      sectorOrder: config.sectorOrder,
     },
     { onUnexpectedError: (err, path) => log.error({ err, path }, 'request failed') },
   );
-
-  // Enrichment in the background: notices stored before enrichment existed (or imported without it),
-  // and, with CPT_SUMMARIZER=openai, the queue of model summaries ingest leaves behind.
-  const provider = createSummarizer(config.summarizer, config.llm);
-  let enriching = false;
-  const enrichTick = async () => {
-    if (enriching || controller.signal.aborted) return;
-    enriching = true;
-    try {
-      const pending = await runtime.db.selectFrom('notices').select('id').where('summary_status', '=', 'pending').limit(200).execute();
-      for (const { id } of pending) {
-        if (controller.signal.aborted) break;
-        await enrichNotice({ db: runtime.db, enricher: runtime.enricher }, id, runtime.enricher.options.offline);
-      }
-      if (provider.name !== 'offline') {
-        const done = await processEnrichmentJobs({ db: runtime.db, enricher: runtime.enricher }, provider, 20, controller.signal);
-        for (const r of done.filter((r) => r.note)) log.warn({ notice: r.noticeId, note: r.note }, 'model summary fell back to offline');
-      }
-    } catch (error) {
-      log.error({ err: error }, 'background enrichment failed');
-    } finally {
-      enriching = false;
-    }
-  };
-  const enrichTimer = setInterval(() => void enrichTick(), 30_000);
-  enrichTimer.unref();
-  void enrichTick();
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serveNode({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -89,8 +70,37 @@ export async function serve(config: Config): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  runtime.setPublicUrl(url);
+
+  const scheduler = config.scheduler.enabled
+    ? new Scheduler(
+        runtime.db,
+        buildJobs({
+          db: runtime.db,
+          config,
+          sources: SOURCES,
+          scrapeDeps: () => runtime.scrapeDeps(),
+          dispatcher: runtime.dispatcher,
+          enricher: runtime.enricher,
+          provider: createSummarizer(config.summarizer, config.llm),
+          mailer: runtime.mailer,
+          directory: () => runtime.directory,
+          publicUrl: runtime.publicUrl(),
+        }),
+        { info: (f, m) => log.info(f, m), error: (f, m) => log.error(f, m) },
+      )
+    : null;
+  scheduler?.start();
+
   log.info(
-    { url, database: runtime.handle.kind, mode: runtime.handle.mode, migrations: runtime.prepared.migrations, ms: Date.now() - started },
+    {
+      url,
+      database: runtime.handle.kind,
+      mode: runtime.handle.mode,
+      migrations: runtime.prepared.migrations,
+      scheduler: scheduler ? 'on' : 'off (CPT_SCHEDULER=0)',
+      ms: Date.now() - started,
+    },
     'serving',
   );
   process.stderr.write(`China Policy Tracker ${PRODUCT_VERSION} — ${url}  (API docs: ${url}/docs)\n`);
@@ -99,8 +109,8 @@ export async function serve(config: Config): Promise<void> {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
       controller.abort(new Error('shutting down'));
-      clearInterval(enrichTimer);
       server.close(async () => {
+        await scheduler?.stop();
         await Promise.allSettled(running.values());
         await runtime.close();
         resolve();

@@ -185,6 +185,58 @@ export interface ScrapeRunsTable {
   errors: Json<RunProblem[]>;
 }
 
+export interface SubscriptionFilter {
+  sectors?: string[];
+  issuers?: string[];
+  keywords?: string[];
+  doc_types?: string[];
+  korea_relevant?: boolean;
+}
+
+export type SubscriptionChannel =
+  | { type: 'webhook'; url: string; format?: 'standard' | 'slack' }
+  | { type: 'email'; to: string };
+
+export interface SubscriptionsTable {
+  id: string;
+  kind: 'alert' | 'digest';
+  filter: Json<SubscriptionFilter>;
+  channel: Json<SubscriptionChannel>;
+  events: ColumnType<string[], string[], string[]>;
+  secret: string | null;
+  unsubscribe_token: string;
+  status: ColumnType<'active' | 'disabled', 'active' | 'disabled' | undefined, 'active' | 'disabled'>;
+  disabled_reason: string | null;
+  failing_since: Date | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  subscription_id: string;
+  notice_id: string;
+  event: 'notice.created' | 'notice.updated';
+  event_key: string;
+  status: ColumnType<'pending' | 'delivered' | 'dead', 'pending' | 'delivered' | 'dead' | undefined>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: Timestamp;
+  delivered_at: Date | null;
+}
+
+export interface JobLeasesTable {
+  job: string;
+  holder: string | null;
+  expires_at: Date | null;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  last_status: string | null;
+  last_message: string | null;
+}
+
 export interface Database {
   sources: SourcesTable;
   issuers: IssuersTable;
@@ -196,6 +248,9 @@ export interface Database {
   notice_revisions: NoticeRevisionsTable;
   raw_pages: RawPagesTable;
   scrape_runs: ScrapeRunsTable;
+  subscriptions: SubscriptionsTable;
+  deliveries: DeliveriesTable;
+  job_leases: JobLeasesTable;
 }
 
 export type NoticeRow = Selectable<NoticesTable>;

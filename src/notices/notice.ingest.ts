@@ -291,9 +291,16 @@ export interface IngestEnricher {
   enrich(trx: Transaction<Database>, noticeId: string): Promise<void>;
 }
 
+/** Records the alert deliveries a stored notice causes, in the same transaction (the outbox). */
+export interface IngestOutbox {
+  record(trx: Transaction<Database>, noticeId: string, outcome: IngestOutcome): Promise<number>;
+}
+
 export interface IngestOptions {
   /** Enrichment inside the same transaction; null only where a caller enriches separately. */
   enricher: IngestEnricher | null;
+  /** Alert deliveries, matched on the enriched notice, in the same transaction. */
+  outbox?: IngestOutbox | null;
   now?: Date;
 }
 
@@ -314,6 +321,7 @@ export async function ingestNotice(db: Kysely<Database>, n: NormalizedNotice, op
             ? await updateKnown(trx, match.row, match.byLocator, n, now, index)
             : await mergeCopy(trx, match.row, n, now, index);
         if (result.outcome !== 'unchanged' && options.enricher) await options.enricher.enrich(trx, result.noticeId);
+        if (options.outbox) await options.outbox.record(trx, result.noticeId, result.outcome);
         return result;
       });
     } catch (error) {

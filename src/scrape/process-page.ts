@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { ListItem, Source } from '../../scrapers/source.js';
 import type { Database, RunProblem } from '../db/schema.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
-import { type IngestEnricher, type IngestOutcome, ingestNotice } from '../notices/notice.ingest.js';
+import { type IngestEnricher, type IngestOutbox, type IngestOutcome, ingestNotice } from '../notices/notice.ingest.js';
 import { NoticeValidationError, normalizeNotice } from '../notices/notice.normalize.js';
 import type { RunOwner } from './scrape-run.repository.js';
 
@@ -16,6 +16,8 @@ export interface PipelineDeps {
   directory: IssuerDirectory;
   /** Sectors and Korean title/summary, inside each notice's transaction. */
   enricher: IngestEnricher;
+  /** Alert deliveries recorded in each notice's transaction. */
+  outbox?: IngestOutbox | null;
   /** Identifies this process in `scrape_runs` (so a dead process's run can be closed). */
   owner?: RunOwner;
 }
@@ -51,7 +53,7 @@ export async function processDetailPage(
     reason,
   }));
   try {
-    const result = await ingestNotice(deps.db, normalized.notice, { enricher: deps.enricher });
+    const result = await ingestNotice(deps.db, normalized.notice, { enricher: deps.enricher, outbox: deps.outbox ?? null });
     return { ok: true, outcome: result.outcome, noticeId: result.noticeId, warnings };
   } catch (error) {
     return { ok: false, problem: { url, stage: 'store', kind: 'error', reason: `could not store: ${(error as Error).message}` } };

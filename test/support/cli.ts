@@ -13,11 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment for a test run: no inherited database settings, fast politeness on loopback. */
+/**
+ * Environment for a test run: no inherited database settings, fast politeness on loopback, and no
+ * scheduled jobs (a scheduled scrape would reach the live sites); a test that needs them sets
+ * `CPT_SCHEDULER=1` with its own `CPT_SCHEDULES`.
+ */
 export function testEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('CPT_') || key === 'DATABASE_URL' || key === 'DATA_DIR' || key === 'PORT') delete env[key];
-  return { ...env, CPT_RATE_LIMITS: '{"*":200}', CPT_HTTP_BACKOFF_MS: '20', CPT_HTTP_RETRIES: '1', LOG_LEVEL: 'warn', ...extra };
+  return { ...env, CPT_RATE_LIMITS: '{"*":200}', CPT_HTTP_BACKOFF_MS: '20', CPT_HTTP_RETRIES: '1', LOG_LEVEL: 'warn', CPT_SCHEDULER: '0', ...extra };
 }
 
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
