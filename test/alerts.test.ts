@@ -33,23 +33,28 @@ import { join } from 'node:path';
 const KEY = 'alerts-key-0123456789abcdef';
 
 interface Received {
+  url: string;
   headers: IncomingMessage['headers'];
   body: string;
   at: number;
 }
 
-/** A webhook receiver that answers from a script of statuses (then 204) and records everything. */
+/**
+ * A webhook receiver that answers from a script of statuses (then 204), or always 500 on the paths
+ * in `failing`, and records everything.
+ */
 async function startReceiver() {
   const received: Received[] = [];
   const script: number[] = [];
+  const failing = new Set<string>();
   let hang = false;
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      received.push({ headers: req.headers, body, at: Date.now() });
+      received.push({ url: req.url ?? '', headers: req.headers, body, at: Date.now() });
       if (hang) return; // never answers: the sender's timeout or crash decides
-      res.writeHead(script.shift() ?? 204).end();
+      res.writeHead(failing.has(req.url ?? '') ? 500 : (script.shift() ?? 204)).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -58,6 +63,7 @@ async function startReceiver() {
     url,
     received,
     script,
+    failing,
     setHang: (v: boolean) => (hang = v),
     close: () =>
       new Promise<void>((r) => {
@@ -143,6 +149,7 @@ describeEachDatabase('alerts', (kind) => {
   beforeEach(() => {
     receiver.received.length = 0;
     receiver.script.length = 0;
+    receiver.failing.clear();
     receiver.setHang(false);
   });
 
@@ -255,12 +262,13 @@ describeEachDatabase('alerts', (kind) => {
   });
 
   it('marks a delivery dead after the last retry and disables an endpoint that keeps failing', async () => {
-    const res = await api('POST', '/api/subscriptions', { channel: { type: 'webhook', url: receiver.url, format: 'slack' } });
+    // an endpoint of its own that always fails; other subscriptions' deliveries still succeed
+    receiver.failing.add('/slack');
+    const res = await api('POST', '/api/subscriptions', { channel: { type: 'webhook', url: receiver.url.replace(/\/hook$/, '/slack'), format: 'slack' } });
     const slack = (await res.json()) as any;
     await store('05', 'https://www.gov.cn/zhengce/zhengceku/202308/content_6896070.htm');
     const failing = makeDispatcher({ disableAfterMs: 60_000 });
     for (let i = 0; i < 8; i++) {
-      receiver.script.push(500);
       await failing.dispatchDue();
       await new Promise((r) => setTimeout(r, 60));
     }
@@ -268,13 +276,12 @@ describeEachDatabase('alerts', (kind) => {
     expect(delivery).toMatchObject({ status: 'dead', attempts: 4, last_status: 500, last_error: 'HTTP 500' });
     expect(((await (await api('GET', `/api/subscriptions/${slack.id}`)).json()) as any).status).toBe('active');
     // the Slack-compatible body: text with the sector and the Korean headline
+    expect(receiver.received.filter((r) => r.url === '/slack')).toHaveLength(4);
     const slackBody = receiver.received.map((r) => JSON.parse(r.body)).find((b) => 'text' in b);
     expect(slackBody.text).toMatch(/^◆ .*\n▶ .+ \(2023\.8\.2\)/);
 
     // still failing past the disable period: the subscription is disabled, with the reason
     await store('15', 'https://www.gov.cn/zhengce/zhengceku/2021-03/01/content_5589442.htm');
-    receiver.script.length = 0;
-    receiver.script.push(500, 500);
     await makeDispatcher({ disableAfterMs: 100 }).dispatchDue();
     const sub = (await (await api('GET', `/api/subscriptions/${slack.id}`)).json()) as any;
     expect(sub.status).toBe('disabled');

@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)(`/digests in chromium${reason}`, () => {
     expect(first!.headers()['content-security-policy']).toContain("default-src 'none'");
     expect(await page.locator('nav.weeks strong').innerText()).toBe('2020-W26 (2020-06-22 ~ 2020-06-28)');
     const preview = page.frameLocator('iframe');
-    await expect.poll(() => preview.locator('body').innerText()).toContain('중국 중앙정부 정책 주간 동향 — 2020년 26주차 (6.22–6.28)');
+    await expect.poll(() => preview.locator('body').innerText(), { timeout: 15_000 }).toContain('중국 중앙정부 정책 주간 동향 — 2020년 26주차 (6.22–6.28)');
     expect(await preview.locator('body').innerText()).toContain('◆ 에너지·전력');
 
     // another week and a sector, through the form as a user would
@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)(`/digests in chromium${reason}`, () => {
     await page.check('input[name=sector][value=health]');
     await Promise.all([page.waitForURL(/week=2020-W28/), page.click('button[type=submit]')]);
     expect(new URL(page.url()).searchParams.getAll('sector')).toEqual(['health']);
-    await expect.poll(() => preview.locator('body').innerText()).toContain('◆ 의료·보건');
+    await expect.poll(() => preview.locator('body').innerText(), { timeout: 15_000 }).toContain('◆ 의료·보건');
     expect(await preview.locator('body').innerText()).toContain('国办发〔2020〕20号');
 
     const pdfHref = await page.locator('#downloads a[data-format=pdf]').getAttribute('href');
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)(`/digests in chromium${reason}`, () => {
     // the previous-week link keeps the filter
     await Promise.all([page.waitForURL(/week=2020-W27/), page.click('text=◀ 지난주')]);
     expect(new URL(page.url()).searchParams.getAll('sector')).toEqual(['health']);
-    await expect.poll(() => preview.locator('body').innerText()).toContain('이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.');
+    await expect.poll(() => preview.locator('body').innerText(), { timeout: 15_000 }).toContain('이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.');
     expect(problems).toEqual([]);
     await page.close();
   });
