@@ -4,21 +4,13 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { buildDigest, InvalidWeekError, weekRange } from '../digest/digest.js';
-import { renderPdf } from '../digest/render-pdf.js';
-import { renderHtml, renderJson, renderMarkdown } from '../digest/render-text.js';
+import { DIGEST_CONTENT_TYPES, DIGEST_FORMATS, renderDigest } from '../digest/render.js';
 import { isSectorCode, SECTOR_CODES } from '../domain/sector.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
 import { badRequest } from './problem.js';
 import { problemResponse, repeated } from './schemas.js';
 import { validationHook } from './validation.js';
-
-const CONTENT_TYPES = {
-  md: 'text/markdown; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  pdf: 'application/pdf',
-} as const;
 
 export function digestRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -33,7 +25,7 @@ export function digestRoutes(deps: AppDeps) {
     request: {
       params: z.object({ week: z.string().openapi({ param: { name: 'week', in: 'path' }, example: '2020-W26' }) }),
       query: z.strictObject({
-        format: z.enum(['md', 'html', 'json', 'pdf']).default('html'),
+        format: z.enum(DIGEST_FORMATS).default('html'),
         by: z.enum(['published', 'written', 'first_seen']).default('published'),
         sector: repeated(
           z.string().refine((v: string): boolean => isSectorCode(v), { message: `unknown sector; valid: ${SECTOR_CODES.join(', ')}` }),
@@ -81,12 +73,11 @@ export function digestRoutes(deps: AppDeps) {
       sectorOrder: deps.sectorOrder ?? [],
     });
     const headers = {
-      'content-type': CONTENT_TYPES[query.format],
+      'content-type': DIGEST_CONTENT_TYPES[query.format],
       'content-disposition': `inline; filename="cpt-digest-${week}.${query.format}"`,
     };
-    if (query.format === 'pdf') return c.body(new Uint8Array(await renderPdf(digest)).buffer as ArrayBuffer, 200, headers) as never;
-    const text = query.format === 'md' ? renderMarkdown(digest) : query.format === 'json' ? renderJson(digest) : renderHtml(digest);
-    return c.body(text, 200, headers) as never;
+    const output = await renderDigest(digest, query.format);
+    return c.body(typeof output === 'string' ? output : (new Uint8Array(output).buffer as ArrayBuffer), 200, headers) as never;
   });
   return app;
 }

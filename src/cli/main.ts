@@ -20,10 +20,9 @@ import { printImportSummary, printIssuers, printRunSummary, printSources, source
 import { importPaths } from '../archive/import.js';
 import { writeFileSync } from 'node:fs';
 import { buildDigest, type DigestDateBasis, InvalidWeekError, weekRange } from '../digest/digest.js';
-import { renderPdf } from '../digest/render-pdf.js';
-import { renderHtml, renderJson, renderMarkdown } from '../digest/render-text.js';
+import { DIGEST_FORMATS, type DigestFormat, renderDigest } from '../digest/render.js';
 import { isSectorCode, SECTOR_CODES } from '../domain/sector.js';
-import { buildJobs } from '../jobs/jobs.js';
+import { runtimeJobs } from '../jobs/jobs.js';
 import { listJobs } from '../jobs/scheduler.js';
 import { existsSync } from 'node:fs';
 import { serve } from './serve.js';
@@ -180,13 +179,13 @@ export function buildProgram(): Command {
     .command('digest')
     .description('the weekly digest of an ISO week (Korea time), grouped by sector')
     .requiredOption('--week <week>', 'ISO week, e.g. 2020-W26')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json', 'pdf']).default('md'))
+    .addOption(new Option('--format <format>', 'output format').choices(DIGEST_FORMATS).default('md'))
     .addOption(new Option('--by <date>', 'which date places a notice in the week').choices(['published', 'written', 'first_seen']).default('published'))
     .option('--sector <code...>', 'only these sectors')
     .option('--issuer <name...>', 'only notices of these issuers (Chinese name or alias)')
     .option('--korea-relevant', 'only notices relevant to Korean companies')
     .option('--out <file>', 'write to a file (PDF needs one unless stdout is redirected)')
-    .action(async (opts: { week: string; format: 'md' | 'html' | 'json' | 'pdf'; by: DigestDateBasis; sector?: string[]; issuer?: string[]; koreaRelevant?: boolean; out?: string }) => {
+    .action(async (opts: { week: string; format: DigestFormat; by: DigestDateBasis; sector?: string[]; issuer?: string[]; koreaRelevant?: boolean; out?: string }) => {
       try {
         weekRange(opts.week);
       } catch (error) {
@@ -210,14 +209,7 @@ export function buildProgram(): Command {
           koreaRelevantOnly: opts.koreaRelevant ?? false,
           sectorOrder: config.sectorOrder,
         });
-        const output =
-          opts.format === 'pdf'
-            ? await renderPdf(digest)
-            : opts.format === 'html'
-              ? renderHtml(digest)
-              : opts.format === 'json'
-                ? renderJson(digest)
-                : renderMarkdown(digest);
+        const output = await renderDigest(digest, opts.format);
         if (opts.out) {
           writeFileSync(opts.out, output);
           console.error(`${digest.title}: ${digest.total} notice(s) → ${opts.out}`);
@@ -250,18 +242,7 @@ export function buildProgram(): Command {
       const config = loadConfig();
       const runtime = await openRuntime(config, 'cli', 'cpt jobs');
       try {
-        const jobs = buildJobs({
-          db: runtime.db,
-          config,
-          sources: SOURCES,
-          scrapeDeps: () => runtime.scrapeDeps(),
-          dispatcher: runtime.dispatcher,
-          enricher: runtime.enricher,
-          provider: createSummarizer(config.summarizer, config.llm),
-          mailer: null,
-          directory: () => runtime.directory,
-          publicUrl: null,
-        });
+        const jobs = runtimeJobs(runtime);
         if (!config.scheduler.enabled) console.log('CPT_SCHEDULER=0: `npm start` runs no jobs');
         for (const j of await listJobs(runtime.db, jobs)) {
           const last = j.lastStartedAt ? `${j.lastStatus ?? 'running'} ${new Date(j.lastStartedAt).toISOString()}${j.lastMessage ? ` — ${j.lastMessage}` : ''}` : 'never run';

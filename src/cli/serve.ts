@@ -12,8 +12,7 @@ import { createApp } from '../api/app.js';
 import type { ScrapeLauncher } from '../api/app-deps.js';
 import { importBundledArchiveIfEmpty } from '../archive/bundled-archive.js';
 import { type Config, PRODUCT_VERSION } from '../config.js';
-import { createSummarizer } from '../enrichment/index.js';
-import { buildJobs } from '../jobs/jobs.js';
+import { runtimeJobs } from '../jobs/jobs.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { openRuntime } from '../runtime/node-runtime.js';
 import { runScrape } from '../scrape/scrape-runner.js';
@@ -75,18 +74,7 @@ export async function serve(config: Config): Promise<void> {
   const scheduler = config.scheduler.enabled
     ? new Scheduler(
         runtime.db,
-        buildJobs({
-          db: runtime.db,
-          config,
-          sources: SOURCES,
-          scrapeDeps: () => runtime.scrapeDeps(),
-          dispatcher: runtime.dispatcher,
-          enricher: runtime.enricher,
-          provider: createSummarizer(config.summarizer, config.llm),
-          mailer: runtime.mailer,
-          directory: () => runtime.directory,
-          publicUrl: runtime.publicUrl(),
-        }),
+        runtimeJobs(runtime),
         { info: (f, m) => log.info(f, m), error: (f, m) => log.error(f, m) },
       )
     : null;

@@ -17,9 +17,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
-import { shortKoreanDate } from '../enrichment/korean.js';
 import type { Digest, DigestNotice } from './digest.js';
-import { tocEntry } from './render-text.js';
+import { datesLine, EMPTY_WEEK, issuersLine, periodLine, sectorsLine, tocEntry } from './render-text.js';
 
 type FontKey = 'kr' | 'krBold' | 'sc' | 'scBold';
 
@@ -129,20 +128,6 @@ export function splitRuns(text: string, coverage?: { kr: GlyphCoverage; sc: Glyp
   return runs;
 }
 
-const DATE_LABEL = { published: '발표', written: '작성', first_seen: '수집' } as const;
-
-function issuersLine(n: DigestNotice): string {
-  return n.issuers.map((i) => (i.nameKo ? `${i.nameKo}(${i.nameZh})` : i.nameZh)).join(', ') || '—';
-}
-
-function datesLine(n: DigestNotice): string {
-  const parts = [
-    n.writtenDate ? `작성 ${shortKoreanDate(n.writtenDate)}` : null,
-    n.publishedDate ? `발표 ${shortKoreanDate(n.publishedDate)}` : null,
-  ].filter(Boolean);
-  return parts.join(' · ') || '—';
-}
-
 const COLOR = { ink: '#222222', navy: '#1a2b4c', muted: '#555555', label: '#666666', link: '#1a4fa0', rule: '#1a2b4c', faint: '#888888' };
 const MARGIN = { top: 56, bottom: 64, left: 56, right: 56 };
 
@@ -249,7 +234,7 @@ export async function renderPdf(d: Digest): Promise<Uint8Array> {
     paragraph(
       [
         {
-          text: `기간: ${d.start} ~ ${d.end} (한국 시간) · 기준일: ${DATE_LABEL[d.by]}일${d.by === 'published' ? '(발표일이 없으면 작성일)' : ''} · 문건 ${d.total}건`,
+          text: periodLine(d),
         },
       ],
       { size: 9.5, color: COLOR.muted },
@@ -259,7 +244,7 @@ export async function renderPdf(d: Digest): Promise<Uint8Array> {
     gap(12);
 
     if (d.total === 0 || d.sections.every((s) => s.notices.length === 0)) {
-      paragraph([{ text: '이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.' }], { size: 12 });
+      paragraph([{ text: EMPTY_WEEK }], { size: 12 });
     } else {
       // table of contents; each entry links to its notice
       paragraph([{ text: '목차' }], { size: 13, bold: true, color: COLOR.navy });
@@ -295,8 +280,8 @@ export async function renderPdf(d: Digest): Promise<Uint8Array> {
           };
           field('발문기관', issuersLine(n));
           if (n.docNumber) field('문호(发文字号)', n.docNumber);
-          field('날짜', `${datesLine(n)}${n.date.basis === 'written' && d.by === 'published' ? ' (발표일 미상: 작성일 기준)' : ''}`);
-          field('분야', `${n.sectors.map((s) => s.nameKo).join(', ') || '—'}${n.koreaRelevant ? ` · 한국 관련: ${n.koreaReasons.join(', ')}` : ''}`);
+          field('날짜', datesLine(n, d.by));
+          field('분야', sectorsLine(n));
           if (n.summaryKo) {
             gap(4);
             for (const line of n.summaryKo.split('\n')) {

@@ -8,17 +8,32 @@ import type { Digest, DigestNotice } from './digest.js';
 
 const DATE_LABEL = { published: '발표', written: '작성', first_seen: '수집' } as const;
 
-function issuersLine(n: DigestNotice): string {
+/** `기간: 2020-06-22 ~ 2020-06-28 (한국 시간) · 기준일: 발표일(…) · 문건 3건` */
+export function periodLine(d: Digest): string {
+  return `기간: ${d.start} ~ ${d.end} (한국 시간) · 기준일: ${DATE_LABEL[d.by]}일${d.by === 'published' ? '(발표일이 없으면 작성일)' : ''} · 문건 ${d.total}건`;
+}
+
+/** `국가발전개혁위원회(国家发展改革委), …` */
+export function issuersLine(n: DigestNotice): string {
   return n.issuers.map((i) => (i.nameKo ? `${i.nameKo}(${i.nameZh})` : i.nameZh)).join(', ') || '—';
 }
 
-function datesLine(n: DigestNotice): string {
+/** `작성 2020.6.24 · 발표 2020.6.28`, saying so when the written date stood in for the published one. */
+export function datesLine(n: DigestNotice, by: Digest['by']): string {
   const parts = [
     n.writtenDate ? `작성 ${shortKoreanDate(n.writtenDate)}` : null,
     n.publishedDate ? `발표 ${shortKoreanDate(n.publishedDate)}` : null,
   ].filter(Boolean);
-  return parts.join(' · ') || '—';
+  return `${parts.join(' · ') || '—'}${n.date.basis === 'written' && by === 'published' ? ' (발표일 미상: 작성일 기준)' : ''}`;
 }
+
+/** `에너지·전력, 산업·제조 · 한국 관련: 관세` */
+export function sectorsLine(n: DigestNotice): string {
+  return (n.sectors.map((s) => s.nameKo).join(', ') || '—') + (n.koreaRelevant ? ` · 한국 관련: ${n.koreaReasons.join(', ')}` : '');
+}
+
+/** What a week without notices says. */
+export const EMPTY_WEEK = '이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.';
 
 /** `▶ <Korean title> (2020.6.18)` — the date that placed the notice in the week. */
 export function tocEntry(n: DigestNotice): string {
@@ -31,9 +46,9 @@ function mdEscape(text: string): string {
 
 export function renderMarkdown(d: Digest): string {
   const out: string[] = [`# ${d.title}`, ''];
-  out.push(`기간: ${d.start} ~ ${d.end} (한국 시간) · 기준일: ${DATE_LABEL[d.by]}일${d.by === 'published' ? '(발표일이 없으면 작성일)' : ''} · 문건 ${d.total}건`, '');
+  out.push(periodLine(d), '');
   if (d.total === 0) {
-    out.push('이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.', '');
+    out.push(EMPTY_WEEK, '');
     return out.join('\n');
   }
   out.push('## 목차', '');
@@ -49,8 +64,8 @@ export function renderMarkdown(d: Digest): string {
       out.push(`- 원문 제목: ${mdEscape(n.titleZh)}`);
       out.push(`- 발문기관: ${mdEscape(issuersLine(n))}`);
       if (n.docNumber) out.push(`- 문호(发文字号): ${mdEscape(n.docNumber)}`);
-      out.push(`- 날짜: ${datesLine(n)}${n.date.basis === 'written' && d.by === 'published' ? ' (발표일 미상: 작성일 기준)' : ''}`);
-      out.push(`- 분야: ${n.sectors.map((s) => s.nameKo).join(', ')}${n.koreaRelevant ? ` · 한국 관련: ${n.koreaReasons.join(', ')}` : ''}`);
+      out.push(`- 날짜: ${datesLine(n, d.by)}`);
+      out.push(`- 분야: ${sectorsLine(n)}`);
       if (n.url) out.push(`- 원문: <${n.url}>`);
       out.push('');
       if (n.summaryKo) out.push(...n.summaryKo.split('\n').map((l) => (l.startsWith('- ') ? l : `${l}`)), '');
@@ -69,10 +84,10 @@ export function renderHtml(d: Digest): string {
   const body: string[] = [];
   body.push(`<h1 style="${FONT};font-size:22px;color:#1a2b4c;margin:0 0 8px">${esc(d.title)}</h1>`);
   body.push(
-    `<p style="${FONT};font-size:13px;color:#555;margin:0 0 16px">기간 ${esc(d.start)} ~ ${esc(d.end)} (한국 시간) · 기준일: ${DATE_LABEL[d.by]}일 · 문건 ${d.total}건</p>`,
+    `<p style="${FONT};font-size:13px;color:#555;margin:0 0 16px">${esc(periodLine(d))}</p>`,
   );
   if (d.total === 0) {
-    body.push(`<p style="${FONT};font-size:15px">이번 주에는 조건에 맞는 중앙정부 문건이 없습니다.</p>`);
+    body.push(`<p style="${FONT};font-size:15px">${EMPTY_WEEK}</p>`);
   } else {
     body.push(`<div style="${FONT};background:#f4f6fa;border:1px solid #dde3ee;padding:12px 16px;margin:0 0 20px">`);
     for (const section of d.sections) {
@@ -91,8 +106,8 @@ export function renderHtml(d: Digest): string {
         const rows: Array<[string, string]> = [
           ['발문기관', issuersLine(n)],
           ...(n.docNumber ? ([['문호', n.docNumber]] as Array<[string, string]>) : []),
-          ['날짜', datesLine(n)],
-          ['분야', n.sectors.map((s) => s.nameKo).join(', ') + (n.koreaRelevant ? ` · 한국 관련: ${n.koreaReasons.join(', ')}` : '')],
+          ['날짜', datesLine(n, d.by)],
+          ['분야', sectorsLine(n)],
         ];
         body.push('<table style="border-collapse:collapse;font-size:13px;margin:0 0 6px">');
         for (const [k, v] of rows) {

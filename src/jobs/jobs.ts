@@ -18,6 +18,9 @@ import type { Summarizer } from '../enrichment/summarizer.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
 import { runScrape, type ScrapeDeps } from '../scrape/scrape-runner.js';
 import { type JobDefinition, pruneOldRecords } from './scheduler.js';
+import { createSummarizer } from '../enrichment/index.js';
+import type { NodeRuntime } from '../runtime/node-runtime.js';
+import { SOURCES } from '../../scrapers/index.js';
 
 export interface JobDeps {
   db: Kysely<Database>;
@@ -29,7 +32,7 @@ export interface JobDeps {
   provider: Summarizer;
   mailer: Mailer | null;
   directory: () => IssuerDirectory;
-  publicUrl: string | null;
+  publicUrl: () => string | null;
 }
 
 /** Lease term of every job (renewed while it runs). */
@@ -89,7 +92,7 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
         db: deps.db,
         mailer: deps.mailer,
         directory: deps.directory(),
-        publicUrl: deps.publicUrl,
+        publicUrl: deps.publicUrl(),
         sectorOrder: deps.config.sectorOrder,
       });
       return lines.join('; ') || 'no digest subscriptions';
@@ -103,4 +106,21 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
     run: () => pruneOldRecords(deps.db, 90),
   });
   return jobs;
+}
+
+/** The jobs of a Node runtime: what `cpt serve` schedules and `cpt jobs` lists. */
+export function runtimeJobs(runtime: NodeRuntime): JobDefinition[] {
+  const { config } = runtime;
+  return buildJobs({
+    db: runtime.db,
+    config,
+    sources: SOURCES,
+    scrapeDeps: () => runtime.scrapeDeps(),
+    dispatcher: runtime.dispatcher,
+    enricher: runtime.enricher,
+    provider: createSummarizer(config.summarizer, config.llm),
+    mailer: runtime.mailer,
+    directory: () => runtime.directory,
+    publicUrl: () => runtime.publicUrl(),
+  });
 }
