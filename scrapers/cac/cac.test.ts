@@ -6,41 +6,21 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
-import { type ListRequest, ListLayoutError, type SourceColumn } from '../source.js';
+import { ListLayoutError, type SourceColumn } from '../source.js';
 import source, { columns, isDetailUrl, issuersFromTitle, listRequest, parseDetail, parseList, PER_PAGE, signatureBlock } from './index.js';
+import { listPages, noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirror = join(here, 'fixtures', 'mirror', 'www.cac.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { mirror, expected, pageUrls, fileOf: mirrorFile, savedPage } = sourceFixtures(here, 'www.cac.gov.cn');
 const wxfb = columns.find((c) => c.id === 'wxfb')!;
 const zcwj = columns.find((c) => c.id === 'zcwj')!;
 
-/** The mirror file for a request: `<path>@<query>` when saved so (the JsonList pages), else `<path>`. */
-function mirrorFile(url: string): string {
-  const u = new URL(url);
-  const base = join(mirror, u.pathname);
-  const query = u.search.slice(1);
-  return query && existsSync(`${base}@${query}`) ? `${base}@${query}` : base;
-}
-
 /** Reads a saved answer the way the HTTP client would (JSON: no <meta> sniffing). */
 function saved(url: string, html = true): string {
-  return decodeBody(new Uint8Array(readFileSync(mirrorFile(url))), html ? null : 'application/json', html).text;
+  return savedPage(url, html ? null : 'application/json', html);
 }
 
-function readChannel(column: SourceColumn) {
-  const pages: Array<{ request: ListRequest; items: ReturnType<typeof parseList>['items'] }> = [];
-  let request: ListRequest | null = column.first;
-  while (request && pages.length < 20) {
-    const page = parseList(saved(request.url, false), request, column);
-    pages.push({ request, items: page.items });
-    request = page.next;
-  }
-  return pages;
-}
-
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
+const readChannel = (column: SourceColumn) => listPages(parseList, (r) => saved(r.url, false), column);
 
 describe('cac lists: POST /cms/JsonList', () => {
   it('pages through 网信发布 with the page number in the form body and the query', () => {

@@ -44,7 +44,6 @@ import {
 } from '../source.js';
 
 const BASE = 'https://www.cac.gov.cn';
-const HOST = 'www.cac.gov.cn';
 const SITE_ISSUER = '国家互联网信息办公室';
 const LIST_API = `${BASE}/cms/JsonList`;
 

@@ -1,28 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { ListLayoutError } from '../source.js';
 import source, { columns, isDetailUrl, parseDetail, parseList } from './index.js';
+import { noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirror = join(here, 'fixtures', 'mirror', 'www.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => k !== '_feeds');
-
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  const bytes = readFileSync(join(mirror, new URL(url).pathname));
-  return decodeBody(new Uint8Array(bytes), 'text/html', true).text;
-}
-
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
+const { expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, 'www.gov.cn');
 
 describe('gov-cn list feeds', () => {
   it.each(columns.map((c) => [c.id, c] as const))('parses the %s feed', (id, column) => {
-    const body = readFileSync(join(mirror, new URL(column.first.url).pathname), 'utf8');
+    const body = readFileSync(fileOf(column.first.url), 'utf8');
     const page = parseList(body, column.first, column);
     expect(page.items).toHaveLength(expected._feeds[id]);
     expect(page.next).toBeNull();
@@ -50,7 +41,7 @@ describe('gov-cn list feeds', () => {
 });
 
 describe('gov-cn detail pages (saved pages against expected.json)', () => {
-  it.each(pageUrls.filter((u) => existsSync(join(mirror, new URL(u).pathname))))('%s', (url) => {
+  it.each(pageUrls.filter((u) => existsSync(fileOf(u))))('%s', (url) => {
     const want = expected[url];
     const result = parseDetail(savedPage(url), url);
     if (!want.ok) {
@@ -86,7 +77,7 @@ describe('gov-cn detail pages (saved pages against expected.json)', () => {
 
   it('decodes the GBK page through its <meta charset> and parses it', () => {
     const url = 'https://www.gov.cn/zhengce/zhengceku/2020-02/28/content_5484631.htm';
-    const bytes = new Uint8Array(readFileSync(join(mirror, new URL(url).pathname)));
+    const bytes = new Uint8Array(readFileSync(fileOf(url)));
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
     const decoded = decodeBody(bytes, 'text/html', true);
     expect(decoded.charset).toBe('gb18030');

@@ -11,29 +11,17 @@ import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-
 import { type ListItem, ListLayoutError, type ListRequest } from '../source.js';
 import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from '../lib/ministry-page.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, unitFromColumnPage, unitRequest } from './index.js';
+import { noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HOST = 'www.miit.gov.cn';
-const mirror = join(here, 'fixtures', 'mirror', HOST);
 const challengeDir = join(here, 'fixtures', 'challenge');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { mirror, expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, HOST);
 const column = columns[0]!;
 
-/** The saved file a request is answered with: `<path>@<query>` for a query string, as the mirror server does. */
-function fileOf(url: string): string {
-  const u = new URL(url);
-  const query = u.search.slice(1);
-  return join(mirror, decodeURIComponent(u.pathname) + (query ? `@${query}` : ''));
-}
 function savedAnswer(request: ListRequest): string {
   return readFileSync(fileOf(request.url), 'utf8');
 }
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(fileOf(url))), 'text/html', true).text;
-}
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 const jsl1 = readFileSync(join(challengeDir, 'jsl-521-stage1.html'), 'utf8');
 const jsl2 = readFileSync(join(challengeDir, 'jsl-521-stage2.html'), 'utf8');
 

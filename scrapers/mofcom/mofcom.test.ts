@@ -7,23 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { type ListItem, ListLayoutError, type ListRequest } from '../source.js';
 import source, { canonicalUrl, columns, isDetailUrl, labelledLine, parseDetail, parseList, signature, titleIssuers } from './index.js';
+import { noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirror = join(here, 'fixtures', 'mirror', 'www.mofcom.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, 'www.mofcom.gov.cn');
 const zcfb = columns.find((c) => c.id === 'zcfb')!;
 const legacy = columns.find((c) => c.id === 'article-b')!;
-
-const fileOf = (url: string) => {
-  const path = new URL(url).pathname;
-  return join(mirror, path.endsWith('/') ? `${path}index.html` : path);
-};
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(fileOf(url))), 'text/html', true).text;
-}
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 
 /** Follows `next` from the column's first page to the end. */
 function readColumn(column = zcfb) {

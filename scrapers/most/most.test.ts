@@ -1,45 +1,24 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
+import { noSpace, sourceFixtures, walkColumn } from '../../test/support/source-fixtures.js';
 import { type ListItem, ListLayoutError, type ListRequest, type SourceColumn } from '../source.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, SITE_BODY } from './index.js';
 import { findSignature, issuersFromTitle, listPaging, readLabelTable, signerNames } from '../lib/trs-page.js';
 import { loadHtml } from '../lib/html.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirrorRoot = join(here, 'fixtures', 'mirror', 'www.most.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
-
-/** The mirror file of a URL: `…/` is `…/index.html`. */
-const fileOf = (url: string) => {
-  const path = new URL(url).pathname;
-  return join(mirrorRoot, path.endsWith('/') ? `${path}index.html` : path);
-};
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(fileOf(url))), 'text/html', true).text;
-}
+const { mirror: mirrorRoot, expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, 'www.most.gov.cn');
 const column = (id: string) => columns.find((c) => c.id === id)!;
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 
 /** Every list page of a column, following `next` to the end. */
-function walkColumn(col: SourceColumn): { items: ListItem[]; pages: string[] } {
-  const items: ListItem[] = [];
-  const pages: string[] = [];
-  let request: ListRequest | null = col.first;
-  while (request) {
-    pages.push(request.url);
-    const page = parseList(savedPage(request.url), request, col);
-    items.push(...page.items);
-    request = page.next;
-    if (pages.length > 20) throw new Error('paging does not end');
-  }
-  return { items, pages };
+function walkColumnPages(col: SourceColumn): { items: ListItem[]; pages: string[] } {
+  const { items, requests } = walkColumn(parseList, (r) => savedPage(r.url), col);
+  return { items, pages: requests.map((r) => r.url) };
 }
 
 const TZTG_01 = 'https://www.most.gov.cn/tztg/202006/t20200622_155186.html';
@@ -51,7 +30,7 @@ const OLD_GB2312 = 'https://www.most.gov.cn/tztg/201905/t20190527_146876.htm';
 
 describe('most lists', () => {
   it.each(columns.map((c) => [c.id, c] as const))('reads every page of %s to the end', (id, col) => {
-    const { items, pages } = walkColumn(col);
+    const { items, pages } = walkColumnPages(col);
     expect(items).toHaveLength(expected._lists[id]);
     expect(pages).toHaveLength(expected._list_pages[id]);
     if (pages.length > 1) expect(pages[1]).toBe(col.first.url.replace(/\/$/, '/index_1.html'));
@@ -66,17 +45,17 @@ describe('most lists', () => {
   });
 
   it('lists every fixture page once across the columns, including the 404 entry', () => {
-    const all = columns.flatMap((c) => walkColumn(c).items.map((i) => i.url));
+    const all = columns.flatMap((c) => walkColumnPages(c).items.map((i) => i.url));
     expect(new Set(all).size).toBe(expected._lists.unique_urls);
     expect(new Set(all)).toEqual(new Set(pageUrls));
   });
 
   it('drops attachment rows, links to other hosts and 政策解读 cross-links', () => {
-    const tztg = walkColumn(column('tztg')).items.map((i) => i.url);
+    const tztg = walkColumnPages(column('tztg')).items.map((i) => i.url);
     expect(savedPage('https://www.most.gov.cn/tztg/')).toContain('W020240105391028465731.pdf');
     expect(savedPage('https://www.most.gov.cn/tztg/')).toContain('service.most.gov.cn');
     expect(tztg.some((u) => /\.pdf$|service\.most/.test(u))).toBe(false);
-    const qtwj = walkColumn(column('qtwj')).items.map((i) => i.url);
+    const qtwj = walkColumnPages(column('qtwj')).items.map((i) => i.url);
     expect(savedPage(column('qtwj').first.url)).toContain('/zcjd/');
     expect(qtwj.some((u) => u.includes('/zcjd/'))).toBe(false);
   });
@@ -84,7 +63,7 @@ describe('most lists', () => {
   it('takes the full title from the title attribute and the 文号 from the 信息公开 list', () => {
     const [first] = parseList(savedPage('https://www.most.gov.cn/tztg/'), column('tztg').first, column('tztg')).items;
     expect(first!.title).toBe('国家数据局等部门关于印发《“数据要素×”三年行动计划(2024—2026年)》的通知');
-    const qtwj = walkColumn(column('qtwj')).items;
+    const qtwj = walkColumnPages(column('qtwj')).items;
     expect(qtwj.find((i) => i.url === QTWJ_01)?.docNumber).toBe('国科发智〔2020〕167号');
     expect(qtwj.find((i) => i.url === QTWJ_34)?.docNumber).toBeNull();
   });

@@ -3,39 +3,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBody } from '../../src/http/charset.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
+import { noSpace, sourceFixtures, walkColumn } from '../../test/support/source-fixtures.js';
 import { type ListItem, ListLayoutError, type ListRequest, type SourceColumn } from '../source.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, SITE_BODY } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirrorRoot = join(here, 'fixtures', 'mirror', 'www.ndrc.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
-
-const fileOf = (url: string) => {
-  const path = new URL(url).pathname;
-  return join(mirrorRoot, path.endsWith('/') ? `${path}index.html` : path);
-};
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(fileOf(url))), 'text/html', true).text;
-}
+const { mirror: mirrorRoot, expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, 'www.ndrc.gov.cn');
 const column = (id: string) => columns.find((c) => c.id === id)!;
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 
-function walkColumn(col: SourceColumn): { items: ListItem[]; pages: string[] } {
-  const items: ListItem[] = [];
-  const pages: string[] = [];
-  let request: ListRequest | null = col.first;
-  while (request) {
-    pages.push(request.url);
-    const page = parseList(savedPage(request.url), request, col);
-    items.push(...page.items);
-    request = page.next;
-    if (pages.length > 20) throw new Error('paging does not end');
-  }
-  return { items, pages };
+/** Every list page of a column, following `next` to the end. */
+function walkColumnPages(col: SourceColumn): { items: ListItem[]; pages: string[] } {
+  const { items, requests } = walkColumn(parseList, (r) => savedPage(r.url), col);
+  return { items, pages: requests.map((r) => r.url) };
 }
 
 const N02 = 'https://www.ndrc.gov.cn/xxgk/zcfb/tz/202006/t20200628_1232229.html';
@@ -45,7 +25,7 @@ const N34 = 'https://www.ndrc.gov.cn/xxgk/zcfb/tz/202112/t20211231_1311466.html'
 
 describe('ndrc lists', () => {
   it.each(columns.map((c) => [c.id, c] as const))('reads every page of %s to the end', (id, col) => {
-    const { items, pages } = walkColumn(col);
+    const { items, pages } = walkColumnPages(col);
     expect(items).toHaveLength(expected._lists[id]);
     expect(pages).toHaveLength(expected._list_pages[id]);
     if (pages.length > 1) expect(pages[1]).toBe(`https://www.ndrc.gov.cn/xxgk/zcfb/${id}/index_1.html`);
@@ -59,7 +39,7 @@ describe('ndrc lists', () => {
   });
 
   it('lists every fixture page, including the 404 entry', () => {
-    const all = new Set(columns.flatMap((c) => walkColumn(c).items.map((i) => i.url)));
+    const all = new Set(columns.flatMap((c) => walkColumnPages(c).items.map((i) => i.url)));
     expect(all.size).toBe(expected._lists.unique_urls);
     expect(all).toEqual(new Set(pageUrls));
   });
@@ -68,7 +48,7 @@ describe('ndrc lists', () => {
     const html = savedPage(column('tz').first.url);
     expect(html).toContain('../../jd/jd/');
     expect(html).toContain('<li class="empty"></li>');
-    const items = walkColumn(column('tz')).items;
+    const items = walkColumnPages(column('tz')).items;
     expect(items.some((i) => /\/jd\/|\.pdf$/.test(i.url))).toBe(false);
     expect(items.find((i) => i.url === N02)).toEqual({
       url: N02,

@@ -11,34 +11,15 @@ import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-
 import { type ListItem, ListLayoutError, type ListRequest, type SourceColumn } from '../source.js';
 import { detectChallenge, issuersFromTitle, signatureDate, splitAnnouncementNumber } from '../lib/ministry-page.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList } from './index.js';
+import { noSpace, sourceFixtures, walkColumn } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HOST = 'www.nhc.gov.cn';
-const mirror = join(here, 'fixtures', 'mirror', HOST);
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { mirror, expected, pageUrls, fileOf, savedPage } = sourceFixtures(here, HOST);
 const ruishu = readFileSync(join(here, 'fixtures', 'challenge', 'ruishu-412.html'), 'utf8');
 const byNotice = (n: string) => pageUrls.find((u) => expected[u].notice === n)!;
 
-const fileOf = (url: string) => join(mirror, decodeURIComponent(new URL(url).pathname));
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-function savedPage(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(fileOf(url))), 'text/html', true).text;
-}
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
-
-function readColumn(column: SourceColumn): { items: ListItem[]; requests: ListRequest[] } {
-  const items: ListItem[] = [];
-  const requests: ListRequest[] = [];
-  let request: ListRequest | null = column.first;
-  while (request) {
-    requests.push(request);
-    const page = parseList(savedPage(request.url), request, column);
-    items.push(...page.items);
-    request = page.next;
-  }
-  return { items, requests };
-}
+const readColumn = (column: SourceColumn) => walkColumn(parseList, (r) => savedPage(r.url), column);
 
 describe('nhc lists', () => {
   it.each(columns.map((c) => [c.id, c] as const))('reads every page of %s', (id, column) => {

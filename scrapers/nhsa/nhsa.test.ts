@@ -1,48 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { type MirrorServer, startMirrorServer } from '../../test/support/mirror-server.js';
-import { type ListRequest, ListLayoutError, type SourceColumn } from '../source.js';
+import { ListLayoutError, type SourceColumn } from '../source.js';
 import source, { columns, isDetailUrl, issuersFromTitle, parseDetail, parseList, readProxyParams, recordFragments } from './index.js';
+import { listPages, noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirrorRoot = join(here, 'fixtures', 'mirror');
-const mirror = join(mirrorRoot, 'www.nhsa.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { mirror, expected, pageUrls, fileOf: mirrorFile, savedPage } = sourceFixtures(here, 'www.nhsa.gov.cn');
 const col104 = columns.find((c) => c.id === 'col104')!;
 const col109 = columns.find((c) => c.id === 'col109')!;
 
-/** The mirror file for a request: `<path>`, or `<path>@<query>` as the test server looks it up. */
-function mirrorFile(url: string): string {
-  const u = new URL(url);
-  const base = join(mirror, u.pathname);
-  const query = u.search.slice(1);
-  return query && existsSync(`${base}@${query}`) ? `${base}@${query}` : base;
-}
-
 /** Reads a saved answer the way the HTTP client would: bytes, then charset from <meta>. */
 function saved(url: string): string {
-  return decodeBody(new Uint8Array(readFileSync(mirrorFile(url))), null, true).text;
+  return savedPage(url, null);
 }
 
 /** Follows a column from its first page to the end, as the scrape runner does. */
-function readColumn(column: SourceColumn) {
-  const pages: Array<{ request: ListRequest; items: ReturnType<typeof parseList>['items'] }> = [];
-  let request: ListRequest | null = column.first;
-  while (request && pages.length < 20) {
-    const page = parseList(saved(request.url), request, column);
-    pages.push({ request, items: page.items });
-    request = page.next;
-  }
-  return pages;
-}
+const readColumn = (column: SourceColumn) => listPages(parseList, (r) => saved(r.url), column);
 
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 const NHSA_FORM =
   'col=1&appid=1&webid=1&path=%2F&columnid=104&sourceContentType=1&unitid=2464&webname=%E5%9B%BD%E5%AE%B6%E5%8C%BB%E7%96%97%E4%BF%9D%E9%9A%9C%E5%B1%80&permissiontype=0';
 

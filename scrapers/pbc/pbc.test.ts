@@ -6,18 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/http/charset.js';
 import { type ListItem, ListLayoutError, type ListRequest, type SourceColumn } from '../source.js';
 import source, { canonicalUrl, columns, isDetailUrl, parseDetail, parseList, titleIssuers, wzwsChallenge } from './index.js';
+import { noSpace, sourceFixtures } from '../../test/support/source-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const mirror = join(here, 'fixtures', 'mirror', 'www.pbc.gov.cn');
-const expected = JSON.parse(readFileSync(join(here, 'fixtures', 'expected.json'), 'utf8')) as Record<string, any>;
-const pageUrls = Object.keys(expected).filter((k) => !k.startsWith('_'));
+const { expected, pageUrls, fileOf, bytesOf, savedPage } = sourceFixtures(here, 'www.pbc.gov.cn');
 const [normative, rules] = columns as [SourceColumn, SourceColumn];
 
-const fileOf = (url: string) => join(mirror, new URL(url).pathname);
-const bytesOf = (url: string) => new Uint8Array(readFileSync(fileOf(url)));
-/** Reads a saved page the way the HTTP client would: bytes, then charset from <meta>. */
-const savedPage = (url: string) => decodeBody(bytesOf(url), 'text/html', true).text;
-const noSpace = (s: string) => s.replace(/[\s\u3000\u00a0]/g, '');
 const urlOf = (docNumber: string) => pageUrls.find((u) => expected[u].doc_number === docNumber)!;
 const challengeUrl = pageUrls.find((u) => expected[u].reason === 'challenge')!;
 

@@ -53,6 +53,19 @@ function sniffType(bytes: Buffer): string {
   return 'text/plain';
 }
 
+/**
+ * The saved file that answers a URL: `<root>/<path>` (`…/` is `…/index.html`); a saved answer for
+ * one query string sits beside it as `<file>@<query>`
+ * (`dataproxy.jsp@startrecord=46&endrecord=90&perpage=15`), else the file itself answers.
+ */
+export function mirrorFile(root: string, url: string | URL): string {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const path = decodeURIComponent(u.pathname);
+  const base = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+  const query = u.search.slice(1);
+  return query && existsSync(`${base}@${query}`) ? `${base}@${query}` : base;
+}
+
 export async function startMirrorServer(root: string): Promise<MirrorServer> {
   const requests: MirrorServer['requests'] = [];
   const faults = new Map<string, Fault>();
@@ -81,12 +94,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       res.end(fault.body);
       return;
     }
-    const base = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-    // A saved answer for one query string sits beside the path as `<file>@<query>`
-    // (`dataproxy.jsp@startrecord=46&endrecord=90&perpage=15`); otherwise the file itself.
-    const query = new URL(req.url ?? '/', 'http://x').search.slice(1);
-    const variant = query ? `${base}@${query}` : null;
-    const file = variant && existsSync(variant) ? variant : base;
+    const file = mirrorFile(root, new URL(req.url ?? '/', 'http://x'));
     if (!file.startsWith(normalize(root)) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/html' });
       res.end('<html><head><title>404</title></head><body>404 Not Found</body></html>');
@@ -101,7 +109,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       return;
     }
     res.writeHead(200, {
-      'content-type': TYPES[extname(base).toLowerCase()] ?? sniffType(bytes),
+      'content-type': TYPES[extname(file.replace(/@[^/]*$/, '')).toLowerCase()] ?? sniffType(bytes),
       'content-length': bytes.length,
       etag,
       'last-modified': lastModified,
