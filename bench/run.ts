@@ -4,9 +4,9 @@
  * 1. Parse rate: every saved gov.cn page through `parseDetail` (+ normalisation), repeated.
  * 2. Ingest rate: synthetic notices through the real ingest path (one transaction each), on PGlite
  *    and — when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` is set — on PostgreSQL.
- * 3. API latency: `GET /api/notices` over loopback HTTP at `--rows` notices (default 10,000) with
- *    autocannon (10 connections, `--duration` seconds per scenario). The load generator shares the
- *    machine's cores with the server.
+ * 3. API latency (`--only api`; the search section covers it in the default run): `GET /api/notices`
+ *    over loopback HTTP at `--rows` notices (default 10,000) with autocannon (10 connections,
+ *    `--duration` seconds per scenario). The load generator shares the machine's cores with the server.
  *
  * 4. Offline enrichment rate: the Korean title and summary alone, and the whole enrich step.
  * 5. Weekly digest: building a week of `--week-notices` notices (default 40) and rendering it in
@@ -15,29 +15,32 @@
  *    arriving at a receiver on loopback, dispatched at once as after a scrape; and the sending rate
  *    for a backlog of deliveries.
  *
- * Options: --rows N, --duration S, --ingest N, --rounds N, --week-notices N,
- *          --only parse|ingest|enrich|api|digest|alerts
+ * 7. Search and API (`bench/search.ts`): bulk-loaded synthetic notices at 10k and 100k (or `--rows N`)
+ *    on PGlite and PostgreSQL, HTTP load per scenario (list, filter, every search class, facets),
+ *    CSV export, the naive `ILIKE` baseline; `--write-docs` writes docs/benchmarks.md.
+ *
+ * Options: --rows N, --duration S, --ingest N, --rounds N, --week-notices N, --write-docs,
+ *          --only parse|ingest|enrich|api|digest|alerts|search
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
-import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
-import { openDatabase, postgresKysely } from '../src/db/client.js';
-import { prepareStore } from '../src/db/prepare-store.js';
-import type { Database } from '../src/db/schema.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { decodeBody } from '../src/http/charset.js';
 import { loadNoticeForEnrichment } from '../src/enrichment/enricher.js';
 import { buildOfflineSummarizer, createEnricher, offlineSummarizer } from '../src/enrichment/index.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
-import { ingestNotice, newNoticeId, newNoticeRows } from '../src/notices/notice.ingest.js';
+import { ingestNotice } from '../src/notices/notice.ingest.js';
 import { normalizeNotice } from '../src/notices/notice.normalize.js';
 import { loadVocabulary, prng, syntheticNotice } from './synthetic.js';
+import { BENCH_PG_URL, openStore, type Store } from './store.js';
+import { runSearchBench, searchBenchOptions } from './search.js';
+import { bulkLoadSearchCorpus } from './bulk-load.js';
 import { createServer } from 'node:http';
 import { Dispatcher } from '../src/alerts/dispatcher.js';
 import { Outbox } from '../src/alerts/outbox.js';
@@ -59,7 +62,7 @@ const DURATION = option('duration', 10);
 const INGEST = option('ingest', 1_000);
 const ROUNDS = option('rounds', 5);
 const WEEK_NOTICES = option('week-notices', 40);
-const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+const PG_URL = BENCH_PG_URL;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -67,40 +70,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-interface Store {
-  kind: 'pglite' | 'postgres';
-  db: Kysely<Database>;
-  close(): Promise<void>;
-}
-
-async function openStore(kind: 'pglite' | 'postgres'): Promise<Store> {
-  if (kind === 'pglite') {
-    const handle = await openDatabase({ memory: true });
-    await prepareStore(handle.db, SOURCES);
-    return { kind, db: handle.db, close: () => handle.close() };
-  }
-  const name = `cpt_bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: PG_URL! });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL!);
-  url.pathname = `/${name}`;
-  const db = postgresKysely({ connectionString: url.toString() }, 10);
-  await prepareStore(db, SOURCES);
-  return {
-    kind,
-    db,
-    close: async () => {
-      await db.destroy();
-      const c = new pg.Client({ connectionString: PG_URL! });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 /** Every saved detail page of a source's fixtures that its expected.json says parses. */
 function savedPages(sourceId: string): Array<{ url: string; html: string }> {
@@ -184,33 +153,9 @@ async function benchIngest(store: Store) {
   return { newRate, againRate };
 }
 
-/**
- * Loads `rows` synthetic notices in multi-row batches (the bulk path for benchmark set-up), then
- * enriches them as ingest would, so lists carry sectors and Korean titles and summaries.
- */
+/** The search benchmark's bulk load (worker threads, multi-row batches, indexes rebuilt after). */
 async function bulkLoad(store: Store, rows: number) {
-  const directory = await loadIssuerDirectory(store.db);
-  const enricher = createEnricher();
-  const vocab = loadVocabulary();
-  const rand = prng(7);
-  const start = performance.now();
-  const batch = 250;
-  for (let i = 0; i < rows; i += batch) {
-    const notices: Array<ReturnType<typeof newNoticeRows>> = [];
-    for (let j = i; j < Math.min(rows, i + batch); j++) {
-      const { notice } = await normalizeNotice(syntheticNotice(vocab, rand, j), { sourceId: 'gov-cn', directory });
-      notices.push(newNoticeRows(notice, newNoticeId(Date.now() - j), new Date()));
-    }
-    await store.db.transaction().execute(async (trx) => {
-      await trx.insertInto('notices').values(notices.map((n) => n.notice)).execute();
-      await trx.insertInto('notice_sources').values(notices.map((n) => n.locator)).execute();
-      const issuers = notices.flatMap((n) => n.issuers);
-      if (issuers.length) await trx.insertInto('notice_issuers').values(issuers).execute();
-      for (const n of notices) await enricher.enrich(trx, n.notice.id);
-    });
-  }
-  await store.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } as never, queryId: { queryId: 'analyze' } });
-  return (performance.now() - start) / 1000;
+  return (await bulkLoadSearchCorpus(store.db, { rows })).seconds.total;
 }
 
 async function load(url: string) {
@@ -221,7 +166,7 @@ async function load(url: string) {
 async function benchApi(store: Store) {
   const seconds = await bulkLoad(store, ROWS);
   const directory = await loadIssuerDirectory(store.db);
-  const app = createApp({ db: store.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 'bench' });
+  const app = createApp({ db: store.db, sources: SOURCES, directory: () => directory, authenticate: apiKeyAuthenticator(store.db, []), scrapes: null, version: 'bench' });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -392,7 +337,11 @@ async function main() {
     }
     console.log('Deliveries not sent at once wait for the dispatcher tick (CPT_DISPATCH_CRON, every 5 s by default).');
   }
-  if (!only || only === 'api') {
+  if (!only || only === 'search') {
+    await runSearchBench(searchBenchOptions(args));
+  }
+  // the search section covers these scenarios and more in the default run
+  if (only === 'api') {
     console.log(`\n## GET /api/notices at ${ROWS.toLocaleString('en-US')} notices (autocannon, 10 connections, ${DURATION} s per scenario, loopback)`);
     const all: Record<string, Array<[string, { p50: number; p99: number; rps: number; errors: number }]>> = {};
     for (const kind of kinds) {

@@ -172,6 +172,9 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   CPT_HOST_MAP: z.string().optional(),
   CPT_API_KEYS: z.string().optional(),
+  CPT_READ_AUTH: flag(false),
+  CPT_API_RATE_LIMIT: intFrom(600, 0, 1_000_000),
+  CPT_TRUST_PROXY: flag(false),
   CPT_USER_AGENT: z.string().optional(),
   CPT_RATE_LIMITS: z.string().optional(),
   CPT_HTTP_TIMEOUT_MS: intFrom(20_000, 100, 600_000),
@@ -209,6 +212,16 @@ const EnvSchema = z.object({
 export const PRODUCT_VERSION = '0.1.0';
 export const DEFAULT_USER_AGENT = `ChinaPolicyTracker/${PRODUCT_VERSION} (policy notice tracker; respects robots.txt)`;
 
+/** Who may use the API and how often (`CPT_READ_AUTH`, `CPT_API_RATE_LIMIT`, `CPT_TRUST_PROXY`). */
+export interface ApiAccess {
+  /** Reads under `/api/*` (and `/metrics`) need a key too; otherwise only writes do. */
+  readAuth: boolean;
+  /** Requests per minute per client (key name, else address) on `/api/*`; 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** Take the client address from the last `X-Forwarded-For` entry (behind one reverse proxy). */
+  trustProxy: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -216,6 +229,7 @@ export interface Config {
   databaseUrl: string | undefined;
   hostMap: Map<string, URL>;
   apiKeys: ApiKey[];
+  access: ApiAccess;
   http: {
     userAgent: string;
     rateLimits: Map<string, number>;
@@ -284,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL?.trim() || undefined,
     hostMap: parseHostMap(e.CPT_HOST_MAP),
     apiKeys: parseApiKeys(e.CPT_API_KEYS),
+    access: { readAuth: e.CPT_READ_AUTH, rateLimitPerMinute: e.CPT_API_RATE_LIMIT, trustProxy: e.CPT_TRUST_PROXY },
     http: {
       userAgent: e.CPT_USER_AGENT?.trim() || DEFAULT_USER_AGENT,
       rateLimits: parseRateLimits(e.CPT_RATE_LIMITS),

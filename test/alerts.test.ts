@@ -19,6 +19,7 @@ import { createMailer } from '../src/alerts/mailer.js';
 import { Outbox } from '../src/alerts/outbox.js';
 import { assertSafeWebhookUrl, isPrivateAddress, verifyWebhook } from '../src/alerts/webhook.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { sendDigestEmails } from '../src/digest/digest-mail.js';
 import { createEnricher } from '../src/enrichment/index.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
@@ -134,7 +135,7 @@ describeEachDatabase('alerts', (kind) => {
       db: t.db,
       sources: SOURCES,
       directory: () => directory,
-      apiKeys: () => [{ name: 'analyst', key: KEY }],
+      authenticate: apiKeyAuthenticator(t.db, [{ name: 'analyst', key: KEY }]),
       scrapes: null,
       version: 'test',
       alerts: { dispatcher, allowPrivate: true },

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import type { ScrapeLauncher } from '../src/api/app-deps.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
@@ -32,7 +33,7 @@ describeEachDatabase('API', (kind) => {
       db: t.db,
       sources: SOURCES,
       directory: () => directory,
-      apiKeys: () => [{ name: 'analyst', key: KEY.split(':')[1]! }],
+      authenticate: apiKeyAuthenticator(t.db, [{ name: 'analyst', key: KEY.split(':')[1]! }]),
       scrapes: launcher,
       version: 'test',
     });
@@ -215,13 +216,16 @@ describeEachDatabase('API', (kind) => {
     const doc = await get('/openapi.json');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
       [
-        '/api/notices', '/api/notices/{id}', '/api/notices/{id}/summary', '/api/sectors', '/api/issuers', '/api/sources', '/api/sources/{id}/scrape',
+        '/api/notices', '/api/notices/facets', '/api/notices/{id}', '/api/notices/{id}/summary', '/api/sectors', '/api/issuers', '/api/sources', '/api/sources/{id}/scrape',
         '/api/digests/{week}', '/api/subscriptions', '/api/subscriptions/{id}', '/api/subscriptions/{id}/deliveries', '/api/subscriptions/{id}/test',
         '/feeds/notices.atom', '/feeds/notices.json', '/feeds/notices.rss',
       ].sort(),
     );
     expect(doc.body.paths['/api/notices'].get.parameters.map((p: any) => p.name)).toEqual(
-      expect.arrayContaining(['source', 'issuer', 'doc_type', 'sector', 'korea_relevant', 'from', 'to', 'q', 'limit', 'cursor']),
+      expect.arrayContaining([
+        'source', 'issuer', 'doc_type', 'sector', 'korea_relevant', 'from', 'to', 'written_from', 'written_to', 'q',
+        'sort', 'fields', 'format', 'limit', 'cursor',
+      ]),
     );
     expect((await app.request('/docs')).status).toBe(200);
     expect((await get('/healthz')).body.status).toBe('ok');

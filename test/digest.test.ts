@@ -11,6 +11,7 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { BUNDLED_ARCHIVE_DIR } from '../src/archive/bundled-archive.js';
 import { isoWeekOf, weekRange } from '../src/digest/digest.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
@@ -55,7 +56,7 @@ describeEachDatabase('weekly digest', (kind) => {
       db: t.db,
       sources: SOURCES,
       directory: () => directory,
-      apiKeys: () => [],
+      authenticate: apiKeyAuthenticator(t.db, []),
       scrapes: null,
       version: 'test',
       sectorOrder: ['health', 'energy'],

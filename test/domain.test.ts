@@ -98,19 +98,31 @@ describe('search text', () => {
   });
 
   it('turns a query into AND-ed bigrams, prefix Latin words and single-character terms', () => {
-    const terms = parseSearchQuery('医疗保障 DRG 医');
-    expect(terms.map((t) => [t.text, t.singleChar])).toEqual([
-      ['医疗保障', false],
-      ['drg', false],
-      ['医', true],
+    const { terms, excluded } = parseSearchQuery('医疗保障 DRG 医');
+    expect(terms.map((t) => [t.text, t.singleChar, t.needsRecheck])).toEqual([
+      ['医疗保障', false, true],
+      ['drg', false, false],
+      ['医', true, true],
     ]);
+    expect(excluded).toEqual([]);
     expect(toTsQuery(terms)).toBe("'医疗' & '疗保' & '保障' & 'drg':*");
-    expect(toTsQuery(parseSearchQuery('医'))).toBeNull();
-    expect(parseSearchQuery('  ,, ')).toEqual([]);
+    expect(toTsQuery(parseSearchQuery('医').terms)).toBeNull();
+    expect(parseSearchQuery('  ,, ')).toEqual({ terms: [], excluded: [] });
+  });
+
+  it('keeps quoted phrases together and reads -term as an exclusion', () => {
+    const parsed = parseSearchQuery('"data security" 医保 -试点 -"DRG 付费" “数字 经济”');
+    expect(parsed.terms.map((t) => t.text)).toEqual(['data security', '医保', '数字 经济']);
+    expect(parsed.excluded.map((t) => t.text)).toEqual(['试点', 'drg 付费']);
+    // one bigram proves itself; a phrase of several runs needs the text checked
+    expect(parsed.terms.map((t) => t.needsRecheck)).toEqual([true, false, true]);
+    expect(toTsQuery(parsed.terms)).toBe("'data' & 'security':* & '医保' & '数字' & '经济'");
+    // a lone hyphen or an empty phrase is nothing
+    expect(parseSearchQuery('- ""')).toEqual({ terms: [], excluded: [] });
   });
 
   it('quotes lexemes safely', () => {
-    expect(toTsQuery(parseSearchQuery("it's"))).toBe("'it' & 's':*");
-    expect(toTsQuery(parseSearchQuery("a'b\\c"))).not.toContain("\\'");
+    expect(toTsQuery(parseSearchQuery("it's").terms)).toBe("'it' & 's':*");
+    expect(toTsQuery(parseSearchQuery("a'b\\c").terms)).not.toContain("\\'");
   });
 });

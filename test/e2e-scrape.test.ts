@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { postgresKysely } from '../src/db/client.js';
 import { IssuerDirectory } from '../src/issuers/issuer.directory.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
@@ -123,7 +124,7 @@ describe.skipIf(!POSTGRES_URL)(`scrape gov.cn end to end [postgres]${POSTGRES_UR
       const db = postgresKysely({ connectionString: url }, 2);
       try {
         const directory = await loadIssuerDirectory(db);
-        const app = createApp({ db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 'test' });
+        const app = createApp({ db, sources: SOURCES, directory: () => directory, authenticate: apiKeyAuthenticator(db, []), scrapes: null, version: 'test' });
         await checkStoredNotices(async (path) => (await app.request(path)).json());
       } finally {
         await db.destroy();

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { runEnrichCommand } from '../src/cli/enrich.js';
 import { printIssuers } from '../src/cli/output.js';
 import { SECTOR_CODES } from '../src/domain/sector.js';
@@ -80,7 +81,7 @@ describeEachDatabase('Korean enrichment', (kind) => {
       db: t.db,
       sources: SOURCES,
       directory: () => directory,
-      apiKeys: () => [{ name: 'analyst-kim', key: KEY }],
+      authenticate: apiKeyAuthenticator(t.db, [{ name: 'analyst-kim', key: KEY }]),
       scrapes: null,
       version: 'test',
     });

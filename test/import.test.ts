@@ -13,6 +13,7 @@ import { ARCHIVE_SOURCE } from '../src/archive/archive-source.js';
 import { BUNDLED_ARCHIVE_DIR } from '../src/archive/bundled-archive.js';
 import { importPaths, urlFromSavedPath } from '../src/archive/import.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { createEnricher } from '../src/enrichment/index.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { startServer, testEnv } from './support/cli.js';
@@ -33,7 +34,7 @@ describeEachDatabase('import', (kind) => {
   const deps = async () => ({ db: t.db, directory: await loadIssuerDirectory(t.db), enricher: createEnricher() });
   const api = async (path: string) => {
     const directory = await loadIssuerDirectory(t.db);
-    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 't' });
+    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, authenticate: apiKeyAuthenticator(t.db, []), scrapes: null, version: 't' });
     return (await app.request(path)).json() as Promise<any>;
   };
 

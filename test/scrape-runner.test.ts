@@ -9,6 +9,7 @@ import { createEnricher } from '../src/enrichment/index.js';
 import { HttpClient } from '../src/http/http-client.js';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { sourceHealth } from '../src/api/sources.routes.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { runReparse } from '../src/scrape/reparse.js';
@@ -127,7 +128,7 @@ describe('source health', () => {
   it('flags a source stale when its newest notice is older than its cadence', async () => {
     await runScrape(await deps(), govCn);
     const directory = await loadIssuerDirectory(t.db);
-    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 't', staleDays: new Map([['gov-cn', 2]]) });
+    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, authenticate: apiKeyAuthenticator(t.db, []), scrapes: null, version: 't', staleDays: new Map([['gov-cn', 2]]) });
     const fresh = (await (await app.request('/api/sources')).json()) as any;
     expect(fresh.items[0]).toMatchObject({ id: 'gov-cn', stale: false, stale_after_days: 2, days_since_last_notice: 0 });
     await t.db.updateTable('notice_sources').set({ first_seen_at: new Date(Date.now() - 5 * 86_400_000) }).execute();

@@ -9,6 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
+import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { CHROMIUM_PATH } from '../src/http/browser-fetcher.js';
 import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
@@ -28,7 +29,7 @@ describe.skipIf(!hasChromium)(`/digests in chromium${reason}`, () => {
     await ingestScraped(t.db, scrapedFromArchive('02', 'https://www.gov.cn/zhengce/zhengceku/2020-06/28/content_5522280.htm'));
     await ingestScraped(t.db, scrapedFromArchive('03', 'https://www.gov.cn/zhengce/content/2020-07/09/content_5525564.htm'));
     const directory = await loadIssuerDirectory(t.db);
-    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, apiKeys: () => [], scrapes: null, version: 'test' });
+    const app = createApp({ db: t.db, sources: SOURCES, directory: () => directory, authenticate: apiKeyAuthenticator(t.db, []), scrapes: null, version: 'test' });
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

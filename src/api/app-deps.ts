@@ -5,11 +5,12 @@
  */
 import type { Kysely } from 'kysely';
 import type { Source } from '../../scrapers/source.js';
-import type { ApiKey } from '../config.js';
+import type { ApiAccess } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { Dispatcher } from '../alerts/dispatcher.js';
 import type { Resolver } from '../alerts/webhook.js';
 import type { IssuerDirectory } from '../issuers/issuer.directory.js';
+import type { Authenticate } from './api-keys.js';
 
 /** Starts a scrape in the background of the running server. */
 export interface ScrapeLauncher {
@@ -21,7 +22,10 @@ export interface AppDeps {
   db: Kysely<Database>;
   sources: readonly Source[];
   directory: () => IssuerDirectory;
-  apiKeys: () => ApiKey[];
+  /** Checks a presented API key (`apiKeyAuthenticator`): its name, or null. */
+  authenticate: Authenticate;
+  /** Read authentication, rate limit, proxy trust; reads are public and unlimited when absent. */
+  access?: ApiAccess;
   scrapes: ScrapeLauncher | null;
   version: string;
   /** Days without a new notice after which a source is stale (source id or `*`); else its own cadence. */

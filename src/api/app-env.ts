@@ -4,7 +4,9 @@
  */
 export interface AppEnv {
   Variables: {
-    /** Name of the API key that authorised this request (write endpoints only). */
+    /** Name of the API key that authorised this request (set when a valid key was presented). */
     apiKeyName: string;
+    /** `X-Request-Id` of this request (hono's requestId middleware). */
+    requestId: string;
   };
 }

@@ -15,17 +15,33 @@ import { feedRoutes } from './feeds.routes.js';
 import { sourceRoutes } from './sources.routes.js';
 import { subscriptionRoutes } from './subscriptions.routes.js';
 import { validationHook } from './validation.js';
-import { digestPages } from '../web/digests.page.js';
+import { accessGate } from './access.js';
+import { AppMetrics } from './metrics.js';
+import { withAccessResponses } from './openapi-document.js';
+import { type AccessLogger, observeRequests, requestIds } from './request-log.js';
+import { webPages } from '../web/pages.js';
 
 export type { AppDeps } from './app-deps.js';
 
 export interface AppOptions {
   /** Where unexpected errors are reported (never to the client). */
   onUnexpectedError?: (error: unknown, path: string) => void;
+  /** The access log: one line per request (pino's logger fits). None when absent. */
+  logger?: AccessLogger;
+  /** Node process metrics in `/metrics` (the server; tests and benchmarks leave them out). */
+  processMetrics?: boolean;
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const metrics = new AppMetrics(deps.db, { processMetrics: options.processMetrics ?? false });
+
+  // request id first, so every answer and log line has one; then the log and metrics around the rest
+  app.use('*', requestIds());
+  app.use('*', observeRequests({ logger: options.logger, metrics }));
+  app.use('/api/*', accessGate(deps, { rateLimit: true }));
+
+  app.get('/metrics', accessGate(deps, { rateLimit: false }), async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   app.get('/healthz', async (c) => {
     try {
@@ -41,20 +57,26 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/', subscriptionRoutes(deps));
   app.route('/', digestRoutes(deps));
   app.route('/', feedRoutes(deps));
-  app.route('/', digestPages());
+  app.route('/', webPages(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API key from CPT_API_KEYS',
+    description: 'An API key: one made by `cpt keys create`, or one from CPT_API_KEYS',
   });
-  app.doc31('/openapi.json', {
+  let openApiDocument: string | undefined;
+  const openApiConfig = {
     openapi: '3.1.0',
     info: {
       title: 'China Policy Tracker API',
       version: deps.version,
       description: 'Chinese central-government policy notices with Korean enrichment. Errors are RFC 9457 problem+json.',
     },
+  };
+  app.get('/openapi.json', (c) => {
+    // built once, on first request: every route is registered by then
+    openApiDocument ??= JSON.stringify(withAccessResponses(app.getOpenAPI31Document(openApiConfig), deps.access));
+    return c.body(openApiDocument, 200, { 'content-type': 'application/json' });
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 

@@ -2,10 +2,12 @@
  * The JSON shape of notices in the API, and the opaque page cursor.
  * @module
  */
+import { snippetHtml } from '../notices/snippet.js';
 import { sectorName } from '../enrichment/sector-classifier.js';
-import type { NoticeCursor, NoticeDetailRow, NoticeSummaryRow } from '../notices/notice.repository.js';
+import type { NoticeCursor, NoticeDetailRow, NoticeSort, NoticeSummaryRow } from '../notices/notice.repository.js';
 
 export function toNoticeJson(row: NoticeSummaryRow) {
+  const snippet = row.snippet ? { snippet: row.snippet.text, snippet_html: snippetHtml(row.snippet) } : {};
   return {
     id: row.id,
     source: row.source_id,
@@ -28,6 +30,7 @@ export function toNoticeJson(row: NoticeSummaryRow) {
     attachments: row.attachments,
     first_seen_at: row.first_seen_at.toISOString(),
     revision: row.revision,
+    ...(snippet as { snippet?: string; snippet_html?: string }),
   };
 }
 
@@ -55,19 +58,27 @@ export function toNoticeDetailJson(row: NoticeDetailRow) {
   };
 }
 
+const SORT_CODES: Record<NoticeSort, string> = { published_desc: 'd', published_asc: 'a', relevance: 'r' };
+const SORT_OF_CODE = new Map(Object.entries(SORT_CODES).map(([sort, code]) => [code, sort as NoticeSort]));
+
 export function encodeCursor(cursor: NoticeCursor): string {
-  return Buffer.from(JSON.stringify([cursor.sortDate, cursor.id]), 'utf8').toString('base64url');
+  const parts = [SORT_CODES[cursor.sort], cursor.key, cursor.id, ...(cursor.tier === null ? [] : [cursor.tier])];
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
 }
 
 /** @returns the cursor, or null when the string is not one this API issued. */
 export function decodeCursor(value: string): NoticeCursor | null {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
-    const [sortDate, id] = parsed as [unknown, unknown];
+    if (!Array.isArray(parsed) || parsed.length < 3 || parsed.length > 4) return null;
+    const [code, key, id, tier] = parsed as [unknown, unknown, unknown, unknown];
+    const sort = typeof code === 'string' ? SORT_OF_CODE.get(code) : undefined;
+    if (!sort) return null;
     if (typeof id !== 'string' || !/^[0-9a-z]{1,64}$/.test(id)) return null;
-    if (sortDate !== null && (typeof sortDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(sortDate))) return null;
-    return { sortDate, id };
+    if (typeof key !== 'string' || !/^(\d{4}-\d{2}-\d{2}|-?infinity)$/.test(key)) return null;
+    if (tier !== undefined && tier !== 0 && tier !== 1) return null;
+    if ((sort === 'relevance') !== (tier !== undefined)) return null;
+    return { sort, key, id, tier: tier ?? null };
   } catch {
     return null;
   }

@@ -19,6 +19,8 @@ export interface Problem {
   detail?: string;
   instance?: string;
   errors?: ParameterError[];
+  /** The request's `X-Request-Id`, to find its log line. */
+  request_id?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -42,6 +44,8 @@ export function problemJson(c: Context, status: ContentfulStatusCode, detail: st
     instance: new URL(c.req.url).pathname,
     ...(errors?.length ? { errors } : {}),
   };
+  const requestId = (c as Context<{ Variables: { requestId?: string } }>).get('requestId');
+  if (requestId) body.request_id = requestId;
   return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json; charset=utf-8', ...headers });
 }
 

@@ -71,6 +71,14 @@ export const NoticeSchema = z
     attachments: z.array(AttachmentSchema),
     first_seen_at: z.string().openapi({ format: 'date-time' }),
     revision: z.number().int(),
+    snippet: z.string().nullable().optional().openapi({
+      description: 'With `q`: plain text around the first occurrence of the terms (Chinese text, else the Korean summary or a title); `…` where cut',
+      example: '…到2025年，基本建立医疗保障基金监管制度体系和执法体系…',
+    }),
+    snippet_html: z.string().nullable().optional().openapi({
+      description: 'With `q`: the snippet as HTML, text escaped and every occurrence in `<mark>`',
+      example: '…到2025年，基本建立<mark>医疗保障</mark>基金监管制度体系和执法体系…',
+    }),
   })
   .openapi('Notice');
 
@@ -163,3 +171,24 @@ export const SourceSchema = z
     last_run: ScrapeRunSchema.nullable(),
   })
   .openapi('Source');
+
+export const FacetSchema = z
+  .object({
+    by: z.enum(['sector', 'issuer', 'doc_type', 'source', 'month']),
+    items: z.array(
+      z.object({
+        value: z.string().openapi({ description: 'Sector code, issuer (Chinese name), 公文种类, source id or month YYYY-MM', example: 'health' }),
+        label_ko: z.string().nullable().openapi({ example: '의료·보건' }),
+        count: z.number().int().openapi({ example: 12 }),
+      }),
+    ),
+    total: z.number().int().openapi({ description: 'Notices the filters select; a lower bound when `exact` is false', example: 120 }),
+    exact: z.boolean().openapi({
+      description: 'False when a search had more matches than were gathered (`basis`): `total` is then a lower bound and the counts describe those matches',
+    }),
+    basis: z.number().int().nullable().openapi({ description: 'Matches the counts are based on when not exact' }),
+    missing: z.number().int().nullable().openapi({
+      description: 'Selected notices with no type (`doc_type`) or no date (`month`); null for sector, issuer and source, where a notice counts under each of its values',
+    }),
+  })
+  .openapi('Facets');

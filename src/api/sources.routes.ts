@@ -57,6 +57,29 @@ export async function noticeStats(db: Kysely<Database>) {
   return new Map(rows.map((r) => [r.source_id, r]));
 }
 
+/** Every source with its notice count, last run and health: what `GET /api/sources` and the `/sources` page show. */
+export async function sourcesWithHealth(deps: Pick<AppDeps, 'db' | 'sources' | 'staleDays'>, now: number) {
+  const [runs, stats] = await Promise.all([latestRuns(deps.db), noticeStats(deps.db)]);
+  return deps.sources.map((s) => {
+    const stat = stats.get(s.id);
+    const run = runs.get(s.id);
+    const health = sourceHealth(s, stat?.last_notice_at ? new Date(stat.last_notice_at) : null, run ?? null, deps.staleDays, now);
+    return {
+      ...health,
+      id: s.id,
+      name_zh: s.nameZh,
+      name_ko: s.nameKo,
+      name_en: s.nameEn,
+      base_url: s.baseUrl,
+      schedule: s.schedule,
+      needs_browser: s.needsBrowser ?? false,
+      notices: stat ? Number(stat.notices) : 0,
+      last_notice_at: stat?.last_notice_at ? new Date(stat.last_notice_at).toISOString() : null,
+      last_run: run ? runToJson(run) : null,
+    };
+  });
+}
+
 export function sourceRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -67,29 +90,7 @@ export function sourceRoutes(deps: AppDeps) {
     summary: 'Every source with its last run (time, status, counts, errors)',
     responses: { 200: { description: 'Sources', content: { 'application/json': { schema: z.object({ items: z.array(SourceSchema) }) } } } },
   });
-  app.openapi(list, async (c) => {
-    const [runs, stats] = await Promise.all([latestRuns(deps.db), noticeStats(deps.db)]);
-    const now = Date.now();
-    const items = deps.sources.map((s) => {
-      const stat = stats.get(s.id);
-      const run = runs.get(s.id);
-      const health = sourceHealth(s, stat?.last_notice_at ? new Date(stat.last_notice_at) : null, run ?? null, deps.staleDays, now);
-      return {
-        ...health,
-        id: s.id,
-        name_zh: s.nameZh,
-        name_ko: s.nameKo,
-        name_en: s.nameEn,
-        base_url: s.baseUrl,
-        schedule: s.schedule,
-        needs_browser: s.needsBrowser ?? false,
-        notices: stat ? Number(stat.notices) : 0,
-        last_notice_at: stat?.last_notice_at ? new Date(stat.last_notice_at).toISOString() : null,
-        last_run: run ? runToJson(run) : null,
-      };
-    });
-    return c.json({ items }, 200);
-  });
+  app.openapi(list, async (c) => c.json({ items: await sourcesWithHealth(deps, Date.now()) }, 200));
 
   const scrape = createRoute({
     method: 'post',
@@ -97,13 +98,14 @@ export function sourceRoutes(deps: AppDeps) {
     tags: ['sources'],
     summary: 'Start a scrape of one source now (answers at once; progress shows in GET /api/sources)',
     security: [{ bearerAuth: [] }],
-    middleware: [requireApiKey(deps.apiKeys)] as const,
+    middleware: [requireApiKey(deps.authenticate)] as const,
     request: {
       params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'gov-cn' }) }),
       query: z.strictObject({ full: z.enum(['0', '1', 'true', 'false']).optional() }),
     },
     responses: {
       202: { description: 'Started', content: { 'application/json': { schema: z.object({ source: z.string(), status: z.literal('started') }) } } },
+      400: problemResponse('A bad query parameter (`full` is 0, 1, true or false; no others)'),
       401: problemResponse('No valid API key'),
       404: problemResponse('Unknown source'),
       409: problemResponse('A run of this source is already going'),

@@ -5,9 +5,18 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { newWebhookSecret, UnsafeWebhookUrlError, assertSafeWebhookUrl } from '../alerts/webhook.js';
-import type { SubscriptionChannel, SubscriptionFilter, SubscriptionsTable } from '../db/schema.js';
-import type { Selectable } from 'kysely';
+import {
+  createSubscription,
+  deleteSubscription,
+  deliveryCounts,
+  findSubscription,
+  listSubscriptions,
+  recentDeliveries,
+  sendTestEvent,
+  setSubscriptionStatus,
+  subscriptionProblems,
+  type SubscriptionRow,
+} from '../alerts/subscription.repository.js';
 import { isSectorCode, SECTOR_CODES } from '../domain/sector.js';
 import type { AppDeps } from './app-deps.js';
 import type { AppEnv } from './app-env.js';
@@ -16,7 +25,7 @@ import { badRequest, ProblemException } from './problem.js';
 import { problemResponse } from './schemas.js';
 import { validationHook } from './validation.js';
 
-const FilterSchema = z
+export const FilterSchema = z
   .strictObject({
     sectors: z
       .array(z.string().refine((v: string): boolean => isSectorCode(v), { message: `unknown sector; valid: ${SECTOR_CODES.join(', ')}` }))
@@ -29,14 +38,15 @@ const FilterSchema = z
   })
   .openapi('SubscriptionFilter');
 
-const ChannelSchema = z
+export const ChannelSchema = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('webhook'), url: z.string().url(), format: z.enum(['standard', 'slack']).optional() }),
     z.strictObject({ type: z.literal('email'), to: z.string().email() }),
   ])
   .openapi('SubscriptionChannel');
 
-const CreateSchema = z.strictObject({
+/** The body of `POST /api/subscriptions`; the `/subscriptions` page checks its form with it too. */
+export const CreateSchema = z.strictObject({
   kind: z.enum(['alert', 'digest']).default('alert'),
   filter: FilterSchema.default({}),
   channel: ChannelSchema,
@@ -62,23 +72,12 @@ const SubscriptionSchema = z
   })
   .openapi('Subscription');
 
-function newId(prefix: string, bytes = 12): string {
-  return `${prefix}${Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url')}`;
-}
-
 export function subscriptionRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const auth = requireApiKey(deps.apiKeys);
+  const auth = requireApiKey(deps.authenticate);
   const idParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
 
-  async function toJson(row: Selectable<SubscriptionsTable>) {
-    const counts = await deps.db
-      .selectFrom('deliveries')
-      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
-      .where('subscription_id', '=', row.id)
-      .groupBy('status')
-      .execute();
-    const count = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+  async function toJson(row: SubscriptionRow) {
     return {
       id: row.id,
       kind: row.kind,
@@ -89,7 +88,7 @@ export function subscriptionRoutes(deps: AppDeps) {
       disabled_reason: row.disabled_reason,
       created_by: row.created_by,
       created_at: new Date(row.created_at).toISOString(),
-      deliveries: { pending: count('pending'), delivered: count('delivered'), dead: count('dead') },
+      deliveries: await deliveryCounts(deps.db, row.id),
     };
   }
 
@@ -112,32 +111,9 @@ export function subscriptionRoutes(deps: AppDeps) {
   });
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    if (body.kind === 'digest' && body.channel.type !== 'email') {
-      throw badRequest([{ parameter: 'channel.type', detail: 'a digest subscription is sent by e-mail' }]);
-    }
-    if (body.channel.type === 'webhook') {
-      try {
-        await assertSafeWebhookUrl(body.channel.url, deps.alerts?.allowPrivate ?? false, deps.alerts?.resolver);
-      } catch (error) {
-        if (error instanceof UnsafeWebhookUrlError) throw badRequest([{ parameter: 'channel.url', detail: error.message }]);
-        throw error;
-      }
-    }
-    const secret = body.channel.type === 'webhook' ? newWebhookSecret() : null;
-    const row = await deps.db
-      .insertInto('subscriptions')
-      .values({
-        id: newId('sub_'),
-        kind: body.kind,
-        filter: JSON.stringify(body.filter satisfies SubscriptionFilter),
-        channel: JSON.stringify(body.channel satisfies SubscriptionChannel),
-        events: body.events,
-        secret,
-        unsubscribe_token: newId('', 24),
-        created_by: c.get('apiKeyName'),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const problems = await subscriptionProblems(body, { allowPrivate: deps.alerts?.allowPrivate ?? false, resolver: deps.alerts?.resolver });
+    if (problems.length) throw badRequest(problems);
+    const { row, secret } = await createSubscription(deps.db, body, c.get('apiKeyName'));
     return c.json({ ...(await toJson(row)), secret }, 201);
   });
 
@@ -154,12 +130,12 @@ export function subscriptionRoutes(deps: AppDeps) {
     },
   });
   app.openapi(list, async (c) => {
-    const rows = await deps.db.selectFrom('subscriptions').selectAll().orderBy('created_at').execute();
+    const rows = await listSubscriptions(deps.db);
     return c.json({ items: await Promise.all(rows.map(toJson)) }, 200);
   });
 
   async function find(id: string) {
-    const row = await deps.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await findSubscription(deps.db, id);
     if (!row) throw new ProblemException(404, `no subscription with id "${id}"`);
     return row;
   }
@@ -193,7 +169,7 @@ export function subscriptionRoutes(deps: AppDeps) {
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
     await find(id);
-    await deps.db.deleteFrom('subscriptions').where('id', '=', id).execute();
+    await deleteSubscription(deps.db, id);
     return c.body(null, 204);
   });
 
@@ -219,12 +195,7 @@ export function subscriptionRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const { status } = c.req.valid('json');
     await find(id);
-    await deps.db
-      .updateTable('subscriptions')
-      // re-enabling starts the failure clock afresh
-      .set(status === 'active' ? { status, disabled_reason: null, failing_since: null } : { status, disabled_reason: `paused by ${c.get('apiKeyName') ?? 'an API key'}` })
-      .where('id', '=', id)
-      .execute();
+    await setSubscriptionStatus(deps.db, id, status, c.get('apiKeyName') ?? 'an API key');
     return c.json(await toJson(await find(id)), 200);
   });
 
@@ -267,9 +238,7 @@ export function subscriptionRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const { status, limit } = c.req.valid('query');
     await find(id);
-    let query = deps.db.selectFrom('deliveries').selectAll().where('subscription_id', '=', id);
-    if (status) query = query.where('status', '=', status);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+    const rows = await recentDeliveries(deps.db, id, { status, limit });
     const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
     return c.json(
       {
@@ -311,10 +280,7 @@ export function subscriptionRoutes(deps: AppDeps) {
   app.openapi(test, async (c) => {
     const row = await find(c.req.valid('param').id);
     if (!deps.alerts) throw new ProblemException(503, 'this instance does not send alerts');
-    const id = newId('msg_test_');
-    const body = JSON.stringify({ type: 'subscription.test', timestamp: new Date().toISOString(), data: { subscription_id: row.id } });
-    const result = await deps.alerts.dispatcher.send(row.channel, row.secret, id, body, null, row.unsubscribe_token);
-    return c.json({ ...result, webhook_id: id }, 200);
+    return c.json(await sendTestEvent(deps.alerts.dispatcher, row), 200);
   });
 
   app.get('/unsubscribe/:token', async (c) => {

@@ -26,6 +26,8 @@ import { runtimeJobs } from '../jobs/jobs.js';
 import { listJobs } from '../jobs/scheduler.js';
 import { existsSync } from 'node:fs';
 import { serve } from './serve.js';
+import { ApiKeyError, checkApiKeyName, createApiKey, listApiKeys, revokeApiKey } from '../access/api-key.repository.js';
+import { printApiKeys } from './keys-output.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -299,6 +301,61 @@ export function buildProgram(): Command {
       const runtime = await openRuntime(config, 'cli', 'cpt sources');
       try {
         await printSources(runtime.db, opts.json ?? false, config.staleDays);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  const keys = program.command('keys').description('API keys kept in the database (next to CPT_API_KEYS): create, list, revoke');
+  keys
+    .command('create')
+    .description('make a key; it is printed once, only its hash is kept')
+    .argument('<name>', 'who or what uses it (letters, digits, . _ - @); recorded as reviewed_by / created_by')
+    .action(async (name: string) => {
+      const config = loadConfig();
+      try {
+        checkApiKeyName(name);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      if (config.apiKeys.some((k) => k.name === name)) throw new UsageError(`"${name}" is a key of CPT_API_KEYS; pick another name`);
+      const runtime = await openRuntime(config, 'cli', 'cpt keys create');
+      try {
+        const { key, info } = await createApiKey(runtime.db, name).catch((error: unknown) => {
+          throw error instanceof ApiKeyError ? new UsageError(error.message) : error;
+        });
+        // the key alone on stdout, so `KEY=$(cpt keys create x)` works; the note on stderr
+        console.log(key);
+        console.error(`created API key "${info.name}" (${info.prefix}…); it is shown only now: send it as Authorization: Bearer <key>`);
+      } finally {
+        await runtime.close();
+      }
+    });
+  keys
+    .command('list')
+    .description('name, prefix, created, last used and revoked of every stored key (never the key)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'cli', 'cpt keys list');
+      try {
+        printApiKeys(await listApiKeys(runtime.db), config.apiKeys.map((k) => k.name), opts.json ?? false);
+      } finally {
+        await runtime.close();
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke the active key of that name (refused from the next request on)')
+    .argument('<name>', 'key name')
+    .action(async (name: string) => {
+      const config = loadConfig();
+      if (config.apiKeys.some((k) => k.name === name)) throw new UsageError(`"${name}" is set in CPT_API_KEYS; remove it there and restart the server`);
+      const runtime = await openRuntime(config, 'cli', 'cpt keys revoke');
+      try {
+        const prefix = await revokeApiKey(runtime.db, name);
+        if (!prefix) throw new UsageError(`no active key named "${name}"; \`cpt keys list\` shows the keys`);
+        console.log(`revoked API key "${name}" (${prefix}…)`);
       } finally {
         await runtime.close();
       }

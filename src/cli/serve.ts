@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { SOURCES } from '../../scrapers/index.js';
 import { createApp } from '../api/app.js';
 import type { ScrapeLauncher } from '../api/app-deps.js';
+import { apiKeyAuthenticator } from '../api/api-keys.js';
 import { importBundledArchiveIfEmpty } from '../archive/bundled-archive.js';
 import { type Config, PRODUCT_VERSION } from '../config.js';
 import { runtimeJobs } from '../jobs/jobs.js';
@@ -51,7 +52,8 @@ export async function serve(config: Config): Promise<void> {
       db: runtime.db,
       sources: SOURCES,
       directory: () => runtime.directory,
-      apiKeys: () => config.apiKeys,
+      authenticate: apiKeyAuthenticator(runtime.db, config.apiKeys),
+      access: config.access,
       scrapes,
       version: PRODUCT_VERSION,
       staleDays: config.staleDays,
@@ -59,7 +61,7 @@ export async function serve(config: Config): Promise<void> {
       publicUrl: config.publicUrl,
       sectorOrder: config.sectorOrder,
     },
-    { onUnexpectedError: (err, path) => log.error({ err, path }, 'request failed') },
+    { onUnexpectedError: (err, path) => log.error({ err, path }, 'request failed'), logger: log, processMetrics: true },
   );
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -8,15 +8,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { pg } from './pg-types.js';
 import { DataDirBusyError, type HeldLock, isHeldLock, type LockInfo, readLock, tryAcquireLock } from './data-dir-lock.js';
 import { type PgliteBridge, startPgliteBridge } from './pglite-bridge.js';
 import { hasCluster, loadTemplate } from './pglite-template.js';
 import type { Database } from './schema.js';
-
-// `date` stays a YYYY-MM-DD string (a notice date has no time zone); counts (int8) become numbers.
-pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type DatabaseKind = 'postgres' | 'pglite';
 

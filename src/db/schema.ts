@@ -237,6 +237,19 @@ export interface JobLeasesTable {
   last_message: string | null;
 }
 
+/** A key made by `cpt keys create`: only its SHA-256 is kept. */
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  /** sha256 hex of the key. */
+  key_hash: string;
+  /** The key's first characters, for listings (`cpt_Ab3dE9xQ`). */
+  prefix: string;
+  created_at: Timestamp;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   sources: SourcesTable;
   issuers: IssuersTable;
@@ -251,6 +264,7 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   deliveries: DeliveriesTable;
   job_leases: JobLeasesTable;
+  api_keys: ApiKeysTable;
 }
 
 export type NoticeRow = Selectable<NoticesTable>;

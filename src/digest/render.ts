@@ -3,7 +3,6 @@
  * @module
  */
 import type { Digest } from './digest.js';
-import { renderPdf } from './render-pdf.js';
 import { renderHtml, renderJson, renderMarkdown } from './render-text.js';
 
 export const DIGEST_FORMATS = ['md', 'html', 'json', 'pdf'] as const;
@@ -26,6 +25,7 @@ export async function renderDigest(digest: Digest, format: DigestFormat): Promis
     case 'json':
       return renderJson(digest);
     case 'pdf':
-      return renderPdf(digest);
+      // loaded on first use: pdfkit and the font files are Node-only (the Worker answers 501 instead)
+      return (await import('./render-pdf.js')).renderPdf(digest);
   }
 }

@@ -53,33 +53,63 @@ export interface SearchTerm {
   lexemes: Array<{ value: string; prefix: boolean }>;
   /** True for a single CJK character: the index cannot find it, so titles are scanned instead. */
   singleChar: boolean;
+  /**
+   * False when a match of the index lexemes already proves the substring is there (one CJK
+   * bigram, or one Latin word): the costly read of the full text is skipped.
+   */
+  needsRecheck: boolean;
+}
+
+/** A user query: terms that must all occur, and terms that must not (`-term`). */
+export interface ParsedQuery {
+  terms: SearchTerm[];
+  excluded: SearchTerm[];
+}
+
+// `"a phrase"` (its spaces kept; Chinese “…” quotes too), or `-word` / `word`
+const QUERY_TOKEN = /(-?)["“”]([^"“”]*)["“”]?|(\S+)/gu;
+
+/** The term for one word or quoted phrase, or null when it has nothing searchable. */
+function toTerm(raw: string): SearchTerm | null {
+  const runs = raw.match(TOKEN_RUN) ?? [];
+  if (runs.length === 0) return null;
+  const lexemes: SearchTerm['lexemes'] = [];
+  runs.forEach((run, i) => {
+    const isLast = i === runs.length - 1;
+    // A lone CJK character inside a mixed term (`5g网`) is indexed only where it stands alone
+    // in the text; leave it to the substring check.
+    if (runs.length > 1 && CJK.test(run[0]!) && Array.from(run).length === 1) return;
+    for (const value of runLexemes(run)) {
+      // A Latin word at the end of a term may be the start of a longer word (`drg` finds `drgs`).
+      lexemes.push({ value, prefix: !CJK.test(run[0]!) && isLast });
+    }
+  });
+  const text = runs.length === 1 ? runs[0]! : raw.trim().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+  const singleChar = runs.length === 1 && CJK.test(runs[0]![0]!) && Array.from(runs[0]!).length === 1;
+  // one lexeme of one run is the term itself: the index match is exact
+  const needsRecheck = !(runs.length === 1 && lexemes.length === 1 && !singleChar);
+  return { text, lexemes, singleChar, needsRecheck };
 }
 
 /**
- * Splits a user query into terms (whitespace separates terms; all must match).
- * @returns the terms; empty when the query has no searchable characters.
+ * Splits a user query into terms: whitespace separates terms and all must match; `"…"` keeps a
+ * phrase together (it must occur as written, spaces included); `-term` or `-"…"` excludes notices
+ * that contain it.
+ * @example parseSearchQuery('医疗保障 -"试点城市" DRG')
  */
-export function parseSearchQuery(query: string): SearchTerm[] {
-  const terms: SearchTerm[] = [];
-  for (const raw of normalizeForSearch(query).split(/\s+/u)) {
-    const runs = raw.match(TOKEN_RUN) ?? [];
-    if (runs.length === 0) continue;
-    const lexemes: SearchTerm['lexemes'] = [];
-    runs.forEach((run, i) => {
-      const isLast = i === runs.length - 1;
-      // A lone CJK character inside a mixed term (`5g网`) is indexed only where it stands alone
-      // in the text; leave it to the substring check.
-      if (runs.length > 1 && CJK.test(run[0]!) && Array.from(run).length === 1) return;
-      for (const value of runLexemes(run)) {
-        // A Latin word at the end of a term may be the start of a longer word (`drg` finds `drgs`).
-        lexemes.push({ value, prefix: !CJK.test(run[0]!) && isLast });
-      }
-    });
-    const text = runs.length === 1 ? runs[0]! : raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-    const singleChar = runs.length === 1 && CJK.test(runs[0]![0]!) && Array.from(runs[0]!).length === 1;
-    terms.push({ text, lexemes, singleChar });
+export function parseSearchQuery(query: string): ParsedQuery {
+  const parsed: ParsedQuery = { terms: [], excluded: [] };
+  for (const m of normalizeForSearch(query).matchAll(QUERY_TOKEN)) {
+    let negated = m[1] === '-';
+    let raw = m[2] ?? m[3]!;
+    if (m[3] !== undefined && raw.startsWith('-') && raw.length > 1) {
+      negated = true;
+      raw = raw.slice(1);
+    }
+    const term = toTerm(raw);
+    if (term) (negated ? parsed.excluded : parsed.terms).push(term);
   }
-  return terms;
+  return parsed;
 }
 
 /** Quotes a lexeme for `tsquery` input: single quotes doubled, backslashes escaped. */
@@ -91,7 +121,7 @@ function quoteLexeme(value: string): string {
  * The `tsquery` text for the index-backed terms (passed as a bound parameter, cast with `::tsquery`).
  * @returns null when no term can use the index.
  */
-export function toTsQuery(terms: SearchTerm[]): string | null {
+export function toTsQuery(terms: readonly SearchTerm[]): string | null {
   const parts: string[] = [];
   for (const term of terms) {
     if (term.singleChar) continue;

@@ -24,7 +24,8 @@ export interface OpenAiOptions {
   fetch?: typeof fetch;
 }
 
-const AnswerSchema = z.object({
+/** The JSON contract of every model provider (`openai`, `workers-ai`). */
+export const AnswerSchema = z.object({
   title_ko: z.string().trim().min(2).max(300),
   summary_ko: z.string().trim().min(10).max(4000),
   key_points: z.array(z.string().trim().min(1).max(500)).max(12).default([]),
@@ -32,7 +33,7 @@ const AnswerSchema = z.object({
   effective_period: z.string().max(200).nullable().default(null),
 });
 
-const SYSTEM_PROMPT = [
+export const SYSTEM_PROMPT = [
   'You summarise Chinese central-government policy documents for Korean companies.',
   'Answer with one JSON object only, with these keys:',
   '"title_ko": the title in Korean (issuing bodies by their official Korean names, then the subject, then the document type);',
@@ -66,6 +67,37 @@ export function buildUserMessage(input: SummaryInput, budget: number): string {
   ];
   const body = input.bodyText.trim() ? truncateBody(input.bodyText, budget) : '(正文未收录)';
   return `${meta.join('\n')}\n\n正文:\n${body}`;
+}
+
+/**
+ * A model's answer checked against the contract: JSON text (a fenced block too) or an already
+ * parsed object, validated with zod; sector codes outside the taxonomy are dropped.
+ * @throws {SummarizerError} `invalid output: …` naming the first problem.
+ */
+export function answerFromContent(content: unknown): SummaryOutput {
+  let parsed: unknown = content;
+  if (typeof content === 'string') {
+    try {
+      parsed = JSON.parse(content.trim().replace(/^```(?:json)?\s*|\s*```$/g, ''));
+    } catch {
+      throw new SummarizerError('invalid output: the message is not JSON');
+    }
+  } else if (typeof content !== 'object' || content === null) {
+    throw new SummarizerError('invalid output: no message content');
+  }
+  const answer = AnswerSchema.safeParse(parsed);
+  if (!answer.success) {
+    const issue = answer.error.issues[0]!;
+    throw new SummarizerError(`invalid output: ${issue.path.join('.') || 'answer'} ${issue.message}`);
+  }
+  const sectors = answer.data.sectors.filter((s): s is SectorCode => (SECTOR_CODES as readonly string[]).includes(s));
+  return {
+    titleKo: answer.data.title_ko,
+    summaryKo: answer.data.summary_ko,
+    keyPoints: answer.data.key_points,
+    sectors,
+    effectivePeriod: answer.data.effective_period,
+  };
 }
 
 export class OpenAiSummarizer implements Summarizer {
@@ -122,25 +154,7 @@ export class OpenAiSummarizer implements Summarizer {
       throw new SummarizerError('the endpoint did not answer with JSON');
     }
     if (typeof content !== 'string') throw new SummarizerError('invalid output: no message content');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(content.replace(/^```(?:json)?\s*|\s*```$/g, ''));
-    } catch {
-      throw new SummarizerError('invalid output: the message is not JSON');
-    }
-    const answer = AnswerSchema.safeParse(parsed);
-    if (!answer.success) {
-      const issue = answer.error.issues[0]!;
-      throw new SummarizerError(`invalid output: ${issue.path.join('.') || 'answer'} ${issue.message}`);
-    }
-    const sectors = answer.data.sectors.filter((s): s is SectorCode => (SECTOR_CODES as readonly string[]).includes(s));
-    return {
-      titleKo: answer.data.title_ko,
-      summaryKo: answer.data.summary_ko,
-      keyPoints: answer.data.key_points,
-      sectors,
-      effectivePeriod: answer.data.effective_period,
-    };
+    return answerFromContent(content);
   }
 
   /** @throws {SummarizerError} after the bounded retries, saying what failed last. */

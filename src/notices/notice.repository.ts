@@ -3,31 +3,15 @@
  * and source URLs. All values reach SQL as bound parameters.
  * @module
  */
-import { type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Attachment, Database } from '../db/schema.js';
-import { parseSearchQuery, type SearchTerm, toTsQuery } from '../domain/search-text.js';
+import type { ParsedQuery } from '../domain/search-text.js';
+import { afterCursor, type Direction, filteredNotices, type NoticeCursor, type NoticeEb, type NoticeFilter, type NoticeSort, orderKey } from './notice.filter.js';
+import { findPage, snippetTerm, type SearchTuning } from './notice.search.js';
+import { makeSnippet, type Snippet } from './snippet.js';
 
-export interface NoticeFilter {
-  sources: string[];
-  /** Issuer ids (resolved from names/aliases) and names as written (for issuers the registry lacks). */
-  issuerIds: number[];
-  issuerNames: string[];
-  docTypes: string[];
-  /** Sector codes (any of them). */
-  sectors: string[];
-  /** true: only notices relevant to Korean companies; false: only the others. */
-  koreaRelevant: boolean | null;
-  from: string | null;
-  to: string | null;
-  q: string | null;
-}
-
-/** Position after the last row of a page: its sort date (null sorts last) and id. */
-export interface NoticeCursor {
-  sortDate: string | null;
-  id: string;
-}
+export type { NoticeCursor, NoticeFilter, NoticeSort } from './notice.filter.js';
 
 export interface NoticeIssuerView {
   name_zh: string;
@@ -63,6 +47,8 @@ export interface NoticeSummaryRow {
   korea_reasons: string[];
   issuers: NoticeIssuerView[];
   sectors: NoticeSectorView[];
+  /** Where the search terms occur (only when the list was searched). */
+  snippet: Snippet | null;
 }
 
 const SUMMARY_COLUMNS = [
@@ -88,83 +74,14 @@ const SUMMARY_COLUMNS = [
   'n.korea_reasons',
 ] as const;
 
-type NoticeEb = ExpressionBuilder<Database & { n: Database['notices'] }, 'n'>;
-
-/** A term must appear in one of the searched fields (the index alone has false positives). */
-function containsTerm(eb: NoticeEb, term: SearchTerm) {
-  const t = term.text;
-  if (term.singleChar) return sql<SqlBool>`strpos(${eb.ref('n.title_zh')}, ${t}) > 0`;
-  return sql<SqlBool>`(strpos(lower(${eb.ref('n.title_zh')}), ${t}) > 0
-    or strpos(lower(${eb.ref('n.body_text')}), ${t}) > 0
-    or strpos(lower(coalesce(${eb.ref('n.doc_number')}, '')), ${t}) > 0
-    or strpos(lower(coalesce(${eb.ref('n.title_ko')}, '')), ${t}) > 0
-    or strpos(lower(coalesce(${eb.ref('n.summary_ko')}, '')), ${t}) > 0)`;
-}
-
-function filtered(db: Kysely<Database>, filter: NoticeFilter) {
-  let query = db.selectFrom('notices as n');
-  if (filter.sources.length) {
-    const sources = filter.sources;
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('notice_sources as ns')
-          .select(sql.lit(1).as('one'))
-          .whereRef('ns.notice_id', '=', 'n.id')
-          .where('ns.source_id', 'in', sources),
-      ),
-    );
-  }
-  if (filter.issuerIds.length || filter.issuerNames.length) {
-    const { issuerIds, issuerNames } = filter;
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('notice_issuers as ni')
-          .select(sql.lit(1).as('one'))
-          .whereRef('ni.notice_id', '=', 'n.id')
-          .where((w) =>
-            w.or([
-              ...(issuerIds.length ? [w('ni.issuer_id', 'in', issuerIds)] : []),
-              ...(issuerNames.length ? [w('ni.name_written', 'in', issuerNames)] : []),
-            ]),
-          ),
-      ),
-    );
-  }
-  if (filter.docTypes.length) query = query.where('n.doc_type', 'in', filter.docTypes);
-  if (filter.sectors.length) {
-    const sectors = filter.sectors;
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('notice_sectors as ns')
-          .select(sql.lit(1).as('one'))
-          .whereRef('ns.notice_id', '=', 'n.id')
-          .where('ns.code', 'in', sectors),
-      ),
-    );
-  }
-  if (filter.koreaRelevant !== null) query = query.where('n.korea_relevant', '=', filter.koreaRelevant);
-  if (filter.from) query = query.where('n.sort_date', '>=', filter.from);
-  if (filter.to) query = query.where('n.sort_date', '<=', filter.to);
-  if (filter.q) {
-    const terms = parseSearchQuery(filter.q);
-    const tsquery = toTsQuery(terms);
-    if (terms.length === 0) {
-      // Nothing searchable (only punctuation): no notice can match.
-      query = query.where(sql<SqlBool>`false`);
-    } else {
-      if (tsquery) query = query.where(sql<SqlBool>`n.search_vector @@ ${tsquery}::tsquery`);
-      for (const term of terms) query = query.where((eb) => containsTerm(eb as unknown as NoticeEb, term));
-    }
-  }
-  return query;
+export interface ListOptions {
+  sort?: NoticeSort;
+  tuning?: SearchTuning;
 }
 
 /**
- * One page of notices, newest first (`coalesce(published_date, written_date)` desc, then id desc;
- * notices without any date last).
+ * One page of notices in list order (newest first by default: published date, else written date,
+ * then id; undated notices last). With `q`, each row carries a snippet of where the terms occur.
  * @returns the rows and the cursor of the next page (null on the last page).
  */
 export async function listNotices(
@@ -172,31 +89,64 @@ export async function listNotices(
   filter: NoticeFilter,
   limit: number,
   cursor: NoticeCursor | null,
+  options: ListOptions = {},
 ): Promise<{ rows: NoticeSummaryRow[]; next: NoticeCursor | null }> {
-  let query = filtered(db, filter)
+  const sort = options.sort ?? 'published_desc';
+  if (!filter.q) return listInOrder(db, filter, limit, cursor, sort === 'published_asc' ? 'asc' : 'desc');
+  const { entries, next, query } = await findPage(db, {
+    filter,
+    sort,
+    limit,
+    cursor,
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+  });
+  const rows = await summariesInOrder(db, entries.map((e) => e.id), query);
+  return { rows, next };
+}
+
+/** A page without a search: one query, one range of the order index. */
+async function listInOrder(db: Kysely<Database>, filter: NoticeFilter, limit: number, cursor: NoticeCursor | null, direction: Direction) {
+  const key = orderKey(direction);
+  const rows = await filteredNotices(db, filter)
+    .where(afterCursor(direction, cursor))
     .select(SUMMARY_COLUMNS)
-    .select((eb) => [issuersColumn(eb as unknown as NoticeEb), sectorsColumn(eb as unknown as NoticeEb)]);
-  if (cursor) {
-    const { sortDate, id } = cursor;
-    query = query.where((eb) =>
-      sortDate === null
-        ? eb.and([eb('n.sort_date', 'is', null), eb('n.id', '<', id)])
-        : eb.or([
-            eb('n.sort_date', '<', sortDate),
-            eb.and([eb('n.sort_date', '=', sortDate), eb('n.id', '<', id)]),
-            eb('n.sort_date', 'is', null),
-          ]),
-    );
-  }
-  const rows = await query
-    .orderBy(sql`n.sort_date desc nulls last`)
-    .orderBy('n.id', 'desc')
+    .select((eb) => [key.as('k'), issuersColumn(eb as unknown as NoticeEb), sectorsColumn(eb as unknown as NoticeEb)])
+    .orderBy(key, direction)
+    .orderBy('n.id', direction)
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const next = rows.length > limit && last ? { sortDate: last.sort_date, id: last.id } : null;
+  const page = rows.slice(0, limit).map(({ k: _k, ...row }) => ({ ...row, snippet: null }));
+  const last = rows[limit - 1];
+  const next: NoticeCursor | null =
+    rows.length > limit && last ? { sort: direction === 'asc' ? 'published_asc' : 'published_desc', tier: null, key: String(last.k), id: last.id } : null;
   return { rows: page, next };
+}
+
+/** The summary rows of `ids`, in that order, with snippets for `query`. */
+export async function summariesInOrder(db: Kysely<Database>, ids: string[], query: ParsedQuery | null): Promise<NoticeSummaryRow[]> {
+  if (ids.length === 0) return [];
+  const term = snippetTerm(query);
+  const rows = await db
+    .selectFrom('notices as n')
+    .select(SUMMARY_COLUMNS)
+    .select((eb) => [issuersColumn(eb as unknown as NoticeEb), sectorsColumn(eb as unknown as NoticeEb)])
+    .select(
+      // only the text around the first occurrence leaves the database
+      term && !term.singleChar
+        ? sql<string | null>`case when strpos(lower(n.body_text), ${term.text}) > 0
+            then substr(n.body_text, greatest(strpos(lower(n.body_text), ${term.text}) - 60, 1), 200) end`.as('excerpt')
+        : sql<string | null>`null`.as('excerpt'),
+    )
+    .where('n.id', 'in', ids)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    if (!row) return [];
+    const { excerpt, ...rest } = row;
+    const snippet = query ? makeSnippet(query, [excerpt, rest.summary_ko, rest.title_zh, rest.title_ko]) : null;
+    return [{ ...rest, snippet }];
+  });
 }
 
 /** A notice's sectors, strongest first. */
@@ -274,6 +224,7 @@ export async function findNoticeById(db: Kysely<Database>, id: string): Promise<
   const sources = await db.selectFrom('notice_sources').select('url').where('notice_id', '=', id).orderBy('first_seen_at').execute();
   return {
     ...row,
+    snippet: null,
     // `archive:` locators are identifiers, not links
     urls: sources.map((s) => s.url).filter((u) => !u.startsWith('archive:')),
   };

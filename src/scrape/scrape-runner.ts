@@ -34,6 +34,11 @@ export interface ScrapeOptions {
   full?: boolean;
   /** Process at most this many detail pages. */
   limit?: number;
+  /**
+   * Process at most this many detail pages and leave the rest to the next run, which resumes
+   * where this one stopped (Workers: a bounded amount of work per cron invocation).
+   */
+  pageBudget?: number;
   trigger?: string;
   signal?: AbortSignal;
   onProgress?: (progress: ScrapeProgress) => void;
@@ -74,19 +79,29 @@ function statusForListFailure(error: unknown): { status: RunSummary['status']; m
   return { status: 'failed', message: `list failed (${(error as Error).message})` };
 }
 
-/** Whether the run before `runId` ended without finishing its list (killed, crashed, stopped). */
+/** How a run that used up its page budget begins its message; the next run resumes after it. */
+export const PAGE_BUDGET_REACHED = 'page budget reached';
+
+/**
+ * Whether the run before `runId` ended without finishing its list (killed, crashed, stopped, or
+ * out of page budget).
+ */
 async function previousRunInterrupted(db: Kysely<Database>, sourceId: string, runId: number): Promise<boolean> {
   const previous = await db
     .selectFrom('scrape_runs')
-    .select(['status', 'mode'])
+    .select(['status', 'mode', 'message'])
     .where('source_id', '=', sourceId)
     .where('id', '<', runId)
     .where('mode', '!=', 'reparse')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
+  if (previous?.status === 'partial') return previous.message?.startsWith(PAGE_BUDGET_REACHED) ?? false;
   return previous?.status === 'failed' || previous?.status === 'running';
 }
+
+/** A resumed run pages on through at most this many already-stored list pages to reach the rest. */
+const RESUME_KNOWN_PAGES = 20;
 
 async function knownLocators(db: Kysely<Database>, urls: string[]): Promise<Set<string>> {
   const known = new Set<string>();
@@ -118,9 +133,12 @@ async function readColumn(
   column: SourceColumn,
   state: RunState,
   options: ScrapeOptions,
+  resume: boolean,
 ): Promise<ListItem[]> {
   const items: ListItem[] = [];
   const seenPages = new Set<string>();
+  // resuming: the unvisited items lie beyond the pages the interrupted run stored
+  let knownPagesToSkip = resume ? RESUME_KNOWN_PAGES : 0;
   let request: ListRequest | null = column.first;
   while (request && !seenPages.has(`${request.method ?? 'GET'} ${request.url} ${request.body ?? ''}`)) {
     seenPages.add(`${request.method ?? 'GET'} ${request.url} ${request.body ?? ''}`);
@@ -140,7 +158,9 @@ async function readColumn(
     if (!options.full && parsed.items.length > 0) {
       // Stop paging once a whole page is already stored.
       const known = await knownLocators(deps.db, parsed.items.map((i) => i.url));
-      if (known.size >= Math.min(parsed.items.length, deps.stopAfterKnown)) break;
+      const allKnown = known.size >= Math.min(parsed.items.length, deps.stopAfterKnown);
+      if (allKnown && knownPagesToSkip-- <= 0) break;
+      if (!allKnown) knownPagesToSkip = 0;
     }
     request = parsed.next;
   }
@@ -265,9 +285,10 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     const listed: ListItem[] = [];
     let firstListError: unknown = null;
     let columnsRead = 0;
+    const resume = await previousRunInterrupted(deps.db, source.id, runId);
     for (const column of source.columns) {
       try {
-        listed.push(...(await readColumn(deps, fetcher, source, column, state, options)));
+        listed.push(...(await readColumn(deps, fetcher, source, column, state, options, resume)));
         columnsRead++;
       } catch (error) {
         if (!(error instanceof FetchError || error instanceof ListLayoutError)) throw error;
@@ -282,9 +303,10 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
     }
 
     const unique = [...new Map(listed.map((i) => [i.url, i])).values()];
-    const resume = await previousRunInterrupted(deps.db, source.id, runId);
     let queue = await selectItems(deps, unique, options.full ?? false, resume);
     if (options.limit !== undefined) queue = queue.slice(0, options.limit);
+    const leftOver = options.pageBudget !== undefined ? Math.max(queue.length - options.pageBudget, 0) : 0;
+    if (leftOver) queue = queue.slice(0, options.pageBudget);
     state.counts.seen = queue.length;
     await updateRun(deps.db, runId, state.counts, state.problems, state.lastHttpStatus);
 
@@ -298,10 +320,14 @@ export async function runScrape(deps: ScrapeDeps, source: Source, options: Scrap
 
     const succeeded = state.counts.new + state.counts.updated + state.counts.unchanged;
     const listProblems = columnsRead < source.columns.length;
-    if (state.counts.failed === 0 && !listProblems) return await finish('ok', null);
     // Every page failing is a broken source (a changed layout, a dead site) — unless all it found
     // were pages that are simply not there (404, 410), which says nothing about the source.
     const onlyMissing = state.problems.filter((p) => p.kind === 'error').every((p) => /^HTTP (404|410)\b/.test(p.reason));
+    if (leftOver && (succeeded > 0 || onlyMissing)) {
+      const problems = state.counts.failed ? `; ${state.counts.failed} problem(s)` : '';
+      return await finish('partial', `${PAGE_BUDGET_REACHED}: ${leftOver} page(s) left for the next run${problems}`);
+    }
+    if (state.counts.failed === 0 && !listProblems) return await finish('ok', null);
     if (succeeded === 0 && queue.length > 0 && !onlyMissing) return await finish('failed', `all ${queue.length} pages failed`);
     return await finish('partial', `${state.counts.failed} problem(s); every good notice was stored`);
   } catch (error) {

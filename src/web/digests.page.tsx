@@ -8,9 +8,10 @@ import type { FC } from 'hono/jsx';
 import { InvalidWeekError, isoWeekOf, weekRange } from '../digest/digest.js';
 import { isSectorCode, SECTORS } from '../domain/sector.js';
 import type { AppEnv } from '../api/app-env.js';
+import { Layout, sendPage } from './layout.js';
+import type { KeyName } from './session.js';
 
-/** No script at all; styles are the page's own; the preview frame is this origin's digest. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
+export { PAGE_CSP } from './layout.js';
 
 const FORMATS = [
   { format: 'html', label: 'HTML (메일용)' },
@@ -32,20 +33,6 @@ const BY = [
 ] as const;
 type By = (typeof BY)[number]['value'];
 
-const STYLE = `
-body{font-family:"Noto Sans KR","Noto Sans CJK KR","Noto Sans SC",sans-serif;margin:0;color:#222;background:#f6f7f9}
-header{background:#1f3a5f;color:#fff;padding:12px 16px}header a{color:#fff;text-decoration:none}
-main{max-width:960px;margin:0 auto;padding:16px}
-form{background:#fff;border:1px solid #dde;border-radius:6px;padding:12px;display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end}
-fieldset{border:0;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:6px 12px}
-label{font-size:14px}.error{color:#b00020;font-weight:bold}
-nav.weeks{display:flex;justify-content:space-between;margin:12px 0}
-ul.links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:8px}
-ul.links a{display:inline-block;padding:6px 10px;background:#fff;border:1px solid #1f3a5f;border-radius:4px;color:#1f3a5f;text-decoration:none}
-iframe{width:100%;height:70vh;border:1px solid #dde;background:#fff}
-@media (max-width:600px){main{padding:8px}iframe{height:60vh}}
-`;
-
 /** The week after or before an ISO week. */
 function shiftWeek(week: string, weeks: number): string {
   const { start } = weekRange(week);
@@ -54,6 +41,7 @@ function shiftWeek(week: string, weeks: number): string {
 }
 
 interface PageProps {
+  user: string | null;
   week: string;
   by: By;
   sectors: string[];
@@ -81,97 +69,87 @@ function feedQuery(p: PageProps): string {
 const DigestsPage: FC<PageProps> = (p) => {
   const range = p.error ? null : weekRange(p.week);
   return (
-    <html lang="ko">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>주간 동향 {p.week} — China Policy Tracker</title>
-        <link rel="icon" href="data:," />
-        {FEEDS.map((f) => (
-          <link rel="alternate" type={f.type} title={`정책 알림 (${f.label})`} href={`/feeds/notices.${f.ext}${feedQuery(p)}`} />
-        ))}
-        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
-      </head>
-      <body>
-        <header>
-          <a href="/digests">China Policy Tracker · 주간 동향</a>
-        </header>
-        <main>
-          <form method="get" action="/digests">
+    <Layout
+      title={`주간 동향 ${p.week}`}
+      active="digests"
+      user={p.user}
+      head={FEEDS.map((f) => (
+        <link rel="alternate" type={f.type} title={`정책 알림 (${f.label})`} href={`/feeds/notices.${f.ext}${feedQuery(p)}`} />
+      ))}
+    >
+      <form method="get" action="/digests">
+        <label>
+          주(ISO)
+          <br />
+          <input type="week" name="week" value={p.week} required />
+        </label>
+        <label>
+          기준일
+          <br />
+          <select name="by">
+            {BY.map((b) => (
+              <option value={b.value} selected={b.value === p.by}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset>
+          <legend>분야 (선택하지 않으면 전체)</legend>
+          {SECTORS.map((s) => (
             <label>
-              주(ISO)
-              <br />
-              <input type="week" name="week" value={p.week} required />
+              <input type="checkbox" name="sector" value={s.code} checked={p.sectors.includes(s.code)} /> {s.nameKo}
             </label>
-            <label>
-              기준일
-              <br />
-              <select name="by">
-                {BY.map((b) => (
-                  <option value={b.value} selected={b.value === p.by}>
-                    {b.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <fieldset>
-              <legend>분야 (선택하지 않으면 전체)</legend>
-              {SECTORS.map((s) => (
-                <label>
-                  <input type="checkbox" name="sector" value={s.code} checked={p.sectors.includes(s.code)} /> {s.nameKo}
-                </label>
-              ))}
-            </fieldset>
-            <label>
-              <input type="checkbox" name="korea_relevant" value="true" checked={p.koreaRelevant} /> 한국 관련만
-            </label>
-            <button type="submit">보기</button>
-          </form>
-          {p.error ? (
-            <p class="error" role="alert">
-              {p.error}
-            </p>
-          ) : (
-            <>
-              <nav class="weeks">
-                <a href={`/digests${query(p, { week: shiftWeek(p.week, -1) })}`}>◀ 지난주</a>
-                <strong>
-                  {p.week} ({range!.start} ~ {range!.end})
-                </strong>
-                <a href={`/digests${query(p, { week: shiftWeek(p.week, 1) })}`}>다음 주 ▶</a>
-              </nav>
-              <h2>내려받기</h2>
-              <ul class="links" id="downloads">
-                {FORMATS.map((f) => (
-                  <li>
-                    <a href={`/api/digests/${p.week}${query(p, { format: f.format })}`} data-format={f.format}>
-                      {f.label}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-              <h2>이 조건의 피드</h2>
-              <ul class="links" id="feeds">
-                {FEEDS.map((f) => (
-                  <li>
-                    <a href={`/feeds/notices.${f.ext}${feedQuery(p)}`} type={f.type}>
-                      {f.label}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-              <h2>미리보기</h2>
-              <iframe title="주간 동향 미리보기" src={`/api/digests/${p.week}${query(p, { format: 'html' })}`}></iframe>
-            </>
-          )}
-        </main>
-      </body>
-    </html>
+          ))}
+        </fieldset>
+        <label>
+          <input type="checkbox" name="korea_relevant" value="true" checked={p.koreaRelevant} /> 한국 관련만
+        </label>
+        <button type="submit">보기</button>
+      </form>
+      {p.error ? (
+        <p class="error" role="alert">
+          {p.error}
+        </p>
+      ) : (
+        <>
+          <nav class="weeks">
+            <a href={`/digests${query(p, { week: shiftWeek(p.week, -1) })}`}>◀ 지난주</a>
+            <strong>
+              {p.week} ({range!.start} ~ {range!.end})
+            </strong>
+            <a href={`/digests${query(p, { week: shiftWeek(p.week, 1) })}`}>다음 주 ▶</a>
+          </nav>
+          <h2>내려받기</h2>
+          <ul class="links" id="downloads">
+            {FORMATS.map((f) => (
+              <li>
+                <a href={`/api/digests/${p.week}${query(p, { format: f.format })}`} data-format={f.format}>
+                  {f.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <h2>이 조건의 피드</h2>
+          <ul class="links" id="feeds">
+            {FEEDS.map((f) => (
+              <li>
+                <a href={`/feeds/notices.${f.ext}${feedQuery(p)}`} type={f.type}>
+                  {f.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <h2>미리보기</h2>
+          <iframe title="주간 동향 미리보기" src={`/api/digests/${p.week}${query(p, { format: 'html' })}`}></iframe>
+        </>
+      )}
+    </Layout>
   );
 };
 
 /** Reads the page's query; a bad value becomes a message on the page, not a failure. */
-function readQuery(url: URL, now: Date): PageProps {
+function readQuery(url: URL, now: Date): Omit<PageProps, 'user'> {
   const errors: string[] = [];
   const week = url.searchParams.get('week')?.trim() || isoWeekOf(new Date(now.getTime() - 7 * 86_400_000));
   try {
@@ -195,15 +173,13 @@ function readQuery(url: URL, now: Date): PageProps {
   };
 }
 
-export function digestPages() {
+/** @param keyName who is logged in (shown in the header); nobody when absent */
+export function digestPages(keyName?: KeyName) {
   const app = new Hono<AppEnv>();
   app.get('/digests', async (c) => {
     const props = readQuery(new URL(c.req.url), new Date());
-    c.header('content-security-policy', PAGE_CSP);
-    c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'same-origin');
-    const page = await (<DigestsPage {...props} />).toString();
-    return c.html(`<!DOCTYPE html>${page}`, props.error ? 400 : 200);
+    const user = keyName ? await keyName(c) : null;
+    return sendPage(c, <DigestsPage {...props} user={user} />, props.error ? 400 : 200);
   });
   return app;
 }
