@@ -204,7 +204,7 @@ export function renderMarkdown(facts: MachineFacts, runs: RunResult[]): string {
     '  ~0.2%; enriched as ingest does (sectors, Korea relevance, offline Korean title and summary, bigram search index).',
     '  Query terms are picked from the generated data by their counted document frequencies (shown with each run).',
     '- Load: worker threads compute the rows, one thread inserts them in 1,000-row multi-row `insert`s (two in flight),',
-    '  secondary indexes dropped for the load and rebuilt after it, then `analyze`.',
+    '  secondary indexes dropped for the load and rebuilt after it, then `vacuum analyze` (as autovacuum leaves a live store).',
     `- HTTP: the real app (\`createApp\`) served by \`@hono/node-server\` on 127.0.0.1 in the benchmark process; autocannon in a`,
     `  worker thread, 10 connections, ${runs[0]?.duration ?? '?'} s per scenario after one warm-up request. **The load generator shares the ${facts.cores} cores`,
     '  with the server and the database**, so throughput is a lower bound. No rate limit is configured for the run.',

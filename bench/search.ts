@@ -4,7 +4,8 @@
  * real HTTP load over loopback per scenario (list, filter, every search class, facets), a CSV export
  * of every row, the naive `ILIKE` baseline of each search and an exact count of the common term.
  *
- * Options: --rows N, --duration S (per scenario, default 20), --write-docs (docs/benchmarks.md)
+ * Options: --rows N, --duration S (per scenario, default 20), --db postgres|pglite (one database only),
+ *          --write-docs (docs/benchmarks.md)
  * @module
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -21,6 +22,8 @@ import { BENCH_PG_URL, openStore, type StoreKind } from './store.js';
 
 export interface SearchBenchOptions {
   sizes: number[];
+  /** Only this database (`--db postgres|pglite`); both when absent. */
+  only: StoreKind | null;
   duration: number;
   writeDocs: boolean;
   commandLine: string;
@@ -34,6 +37,7 @@ export function searchBenchOptions(argv: string[]): SearchBenchOptions {
   const rows = value('rows');
   return {
     sizes: rows ? [Number(rows)] : [10_000, 100_000],
+    only: value('db') === 'postgres' || value('db') === 'pglite' ? (value('db') as StoreKind) : null,
     duration: Number(value('duration') ?? 20),
     writeDocs: argv.includes('--write-docs'),
     // the database URL is named, not shown (it may hold a password)
@@ -131,7 +135,7 @@ async function machineFacts(options: SearchBenchOptions, versions: Map<StoreKind
 }
 
 export async function runSearchBench(options: SearchBenchOptions): Promise<void> {
-  const kinds: StoreKind[] = BENCH_PG_URL ? ['pglite', 'postgres'] : ['pglite'];
+  const kinds: StoreKind[] = (BENCH_PG_URL ? (['pglite', 'postgres'] as const) : (['pglite'] as const)).filter((k) => !options.only || k === options.only);
   console.log(
     `\n## Search and API at ${options.sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} notices ` +
       `(autocannon over loopback, 10 connections, ${options.duration} s per scenario; the load generator shares the machine's ${cpus().length} cores with the server and the database)`,

@@ -43,6 +43,8 @@ export async function openStore(kind: StoreKind): Promise<Store> {
     db,
     close: async () => {
       await db.destroy();
+      // BENCH_KEEP=1 keeps the loaded database for a look at its plans afterwards
+      if (process.env.BENCH_KEEP === '1') return console.log(`kept database ${name}`);
       const c = new pg.Client({ connectionString: BENCH_PG_URL });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);

@@ -9,14 +9,12 @@ import { join } from 'node:path';
 import * as cheerio from 'cheerio';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
-import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { BUNDLED_ARCHIVE_DIR } from '../src/archive/bundled-archive.js';
 import { isoWeekOf, weekRange } from '../src/digest/digest.js';
-import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { runCli, testEnv } from './support/cli.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { testApp } from './support/app.js';
 import { ingestScraped, scrapedFromArchive } from './support/notices.js';
 
 const SCIENCE_WEEK = 'https://www.gov.cn/zhengce/zhengceku/2020-06/20/content_5520727.htm'; // no published date
@@ -51,14 +49,7 @@ describeEachDatabase('weekly digest', (kind) => {
     notices.science = (await ingestScraped(t.db, scrapedFromArchive('01', SCIENCE_WEEK, { publishedDate: null }))).noticeId;
     notices.electricity = (await ingestScraped(t.db, scrapedFromArchive('02', ELECTRICITY))).noticeId;
     notices.fund = (await ingestScraped(t.db, scrapedFromArchive('03', INSURANCE_FUND))).noticeId;
-    const directory = await loadIssuerDirectory(t.db);
-    app = createApp({
-      db: t.db,
-      sources: SOURCES,
-      directory: () => directory,
-      authenticate: apiKeyAuthenticator(t.db, []),
-      scrapes: null,
-      version: 'test',
+    app = await testApp(t.db, {
       sectorOrder: ['health', 'energy'],
     });
   });

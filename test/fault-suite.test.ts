@@ -8,13 +8,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import govCn from '../scrapers/gov-cn/index.js';
-import { createEnricher } from '../src/enrichment/index.js';
-import { HttpClient } from '../src/http/http-client.js';
-import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { runScrape, type ScrapeDeps } from '../src/scrape/scrape-runner.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { GOOD_PAGES, GOV_CN_MIRROR } from './support/fixture-store.js';
 import { type MirrorServer, startMirrorServer } from './support/mirror-server.js';
+import { loopbackScrapeDeps } from './support/scrape-deps.js';
 
 const RUISHU_412 =
   '<html><head><meta content="{qqqqqqqqqqqqqqqqqqqqqq.qqqqqqq}" r="m"><script>$_ts=window.$_ts||{};$_ts.nsd=12345;</script>' +
@@ -35,23 +33,7 @@ describeEachDatabase('fault suite', (kind) => {
     await t?.close();
   });
 
-  const deps = async (): Promise<ScrapeDeps> => ({
-    db: t.db,
-    directory: await loadIssuerDirectory(t.db),
-    enricher: createEnricher(),
-    stopAfterKnown: 10,
-    http: new HttpClient({
-      userAgent: 'ChinaPolicyTracker/test',
-      hostMap: new Map([['www.gov.cn', new URL(mirror.origin)]]),
-      rateLimits: new Map([['*', 500]]),
-      timeoutMs: 400,
-      retries: 2,
-      backoffMs: 10,
-      maxBytes: 1 << 20,
-      robots: true,
-      banPauseMs: 100,
-    }),
-  });
+  const deps = (): Promise<ScrapeDeps> => loopbackScrapeDeps(t.db, mirror.origin, { timeoutMs: 400, retries: 2, banPauseMs: 100 });
 
   const storedUrls = async () =>
     (await sql<{ url: string; n: number }>`select url, count(*)::int as n from notice_sources group by url`.execute(t.db)).rows;

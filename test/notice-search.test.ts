@@ -2,26 +2,26 @@
  * Lists, search, facets and exports against a reference computed in JavaScript from the same rows:
  * every page of every order, for common, rare, Korean, Latin, phrase, excluded, one-character and
  * absent terms, with the default search plan and with a tiny one that forces every step of it
- * (capped index, newest-rows window, ordered index) on a few hundred notices.
+ * (both newest-rows windows, capped index, ordered index) on a few hundred notices.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadVocabulary, prng, syntheticNotice } from '../bench/synthetic.js';
-import { SOURCES } from '../scrapers/index.js';
-import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { createApp } from '../src/api/app.js';
 import { normalizeForSearch, parseSearchQuery } from '../src/domain/search-text.js';
-import type { IssuerDirectory } from '../src/issuers/issuer.directory.js';
-import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { facetCounts } from '../src/notices/notice.facets.js';
 import type { NoticeFilter, NoticeSort } from '../src/notices/notice.filter.js';
 import { listNotices } from '../src/notices/notice.repository.js';
 import type { SearchTuning } from '../src/notices/notice.search.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
+import { testApp } from './support/app.js';
 import { ingestScraped, scrapedFromArchive } from './support/notices.js';
 
 const ARCHIVE = ['01', '02', '03', '04', '05', '07', '08', '11', '12', '13', '15', '18'];
 const SYNTHETIC = 160;
-const TINY: SearchTuning = { candidateCap: 4, window: 6, chunk: 3 };
+// every step taken: a first window of 2 rows, the index probe unless both matched, tiny batches
+const TINY: SearchTuning = { firstWindow: 2, commonAfter: 2, candidateCap: 4, window: 6, orderedBatch: 5, chunk: 3 };
+// the probe skipped whenever the first window matched at all: the windows and ordered index alone
+const NO_PROBE: SearchTuning = { ...TINY, commonAfter: 1 };
 
 interface RefRow {
   id: string;
@@ -79,7 +79,6 @@ function reference(rows: RefRow[], q: string | null, sort: NoticeSort, filter: P
 
 describeEachDatabase('notice lists and search', (kind) => {
   let t: TestDatabase;
-  let directory: IssuerDirectory;
   let rows: RefRow[];
   let app: ReturnType<typeof createApp>;
 
@@ -105,21 +104,13 @@ describeEachDatabase('notice lists and search', (kind) => {
         bodyHtml: '<p>为保障医疗疗保信息安全，现就有关事项通知如下。</p>',
       }),
     );
-    directory = await loadIssuerDirectory(t.db);
     const raw = await t.db
       .selectFrom('notices as n')
       .select(['n.id', 'n.sort_date', 'n.written_date', 'n.title_zh', 'n.body_text', 'n.doc_number', 'n.title_ko', 'n.summary_ko', 'n.doc_type'])
       .execute();
     const sectors = await t.db.selectFrom('notice_sectors').select(['notice_id', 'code']).execute();
     rows = raw.map((r) => ({ ...r, sectors: sectors.filter((s) => s.notice_id === r.id).map((s) => s.code) }));
-    app = createApp({
-      db: t.db,
-      sources: SOURCES,
-      directory: () => directory,
-      authenticate: apiKeyAuthenticator(t.db, []),
-      scrapes: null,
-      version: 'test',
-    });
+    app = await testApp(t.db);
   }, 240_000);
   afterAll(async () => {
     await t?.close();
@@ -175,9 +166,9 @@ describeEachDatabase('notice lists and search', (kind) => {
       for (const sort of ['published_desc', 'published_asc', 'relevance'] as NoticeSort[]) {
         if (sort === 'relevance' && !q) continue;
         const expected = reference(rows, q, sort);
-        for (const tuning of [undefined, TINY]) {
+        for (const [name, tuning] of [['default', undefined], ['tiny', TINY], ['no probe', NO_PROBE]] as const) {
           const got = await walk({ ...NO_FILTER, q }, sort, tuning);
-          expect(got, `q=${q} sort=${sort} tuning=${tuning ? 'tiny' : 'default'}`).toEqual(expected);
+          expect(got, `q=${q} sort=${sort} tuning=${name}`).toEqual(expected);
         }
       }
     }

@@ -7,11 +7,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCES } from '../scrapers/index.js';
-import { apiKeyAuthenticator } from '../src/api/api-keys.js';
 import { createApp } from '../src/api/app.js';
-import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { testApp } from './support/app.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -56,15 +54,8 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('pglite');
-    const directory = await loadIssuerDirectory(t.db);
-    app = createApp({
-      db: t.db,
-      sources: SOURCES,
-      directory: () => directory,
-      authenticate: apiKeyAuthenticator(t.db, []),
+    app = await testApp(t.db, {
       access: { readAuth: true, rateLimitPerMinute: 600, trustProxy: false },
-      scrapes: null,
-      version: 'test',
     });
     const res = await app.request('/openapi.json');
     expect(res.status).toBe(200);

@@ -5,8 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import govCn from '../scrapers/gov-cn/index.js';
-import { createEnricher } from '../src/enrichment/index.js';
-import { HttpClient } from '../src/http/http-client.js';
 import { SOURCES } from '../scrapers/index.js';
 import { createApp } from '../src/api/app.js';
 import { apiKeyAuthenticator } from '../src/api/api-keys.js';
@@ -18,6 +16,7 @@ import { runCli, testEnv } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { GOOD_PAGES, GOV_CN_MIRROR } from './support/fixture-store.js';
 import { type MirrorServer, startMirrorServer } from './support/mirror-server.js';
+import { loopbackScrapeDeps } from './support/scrape-deps.js';
 
 let mirror: MirrorServer;
 let t: TestDatabase;
@@ -25,23 +24,8 @@ let t: TestDatabase;
 const FEED_GW = '/zhengce/zhengceku/gwywj/TONGYONGGAILAN.json';
 const FEED_BM = '/zhengce/zhengceku/bmwj/TONGYONGGAILAN.json';
 
-async function deps(): Promise<ScrapeDeps> {
-  return {
-    db: t.db,
-    directory: await loadIssuerDirectory(t.db),
-    enricher: createEnricher(),
-    stopAfterKnown: 10,
-    http: new HttpClient({
-      userAgent: 'ChinaPolicyTracker/test',
-      hostMap: new Map([['www.gov.cn', new URL(mirror.origin)]]),
-      rateLimits: new Map([['*', 500]]),
-      timeoutMs: 2_000,
-      retries: 1,
-      backoffMs: 10,
-      maxBytes: 1 << 20,
-      robots: true,
-    }),
-  };
+function deps(): Promise<ScrapeDeps> {
+  return loopbackScrapeDeps(t.db, mirror.origin);
 }
 
 beforeAll(async () => {

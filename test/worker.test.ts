@@ -21,9 +21,6 @@ import { postgresKysely } from '../src/db/client.js';
 import { prepareStore } from '../src/db/prepare-store.js';
 import type { Database } from '../src/db/schema.js';
 import { verifyWebhook } from '../src/alerts/webhook.js';
-import { createEnricher } from '../src/enrichment/index.js';
-import { HttpClient } from '../src/http/http-client.js';
-import { loadIssuerDirectory } from '../src/issuers/issuer.repository.js';
 import { PAGE_BUDGET_REACHED, runScrape, type ScrapeDeps } from '../src/scrape/scrape-runner.js';
 import { dueSources, fellDue } from '../src/workers/cron.js';
 import { createWorkerRuntime, workerSettings } from '../src/workers/worker-runtime.js';
@@ -31,6 +28,7 @@ import { createPostgresDatabase, createTestDatabase, POSTGRES_SKIP_REASON, POSTG
 import { GOOD_PAGES, GOV_CN_EXPECTED, GOV_CN_MIRROR } from './support/fixture-store.js';
 import { type MirrorServer, startMirrorServer } from './support/mirror-server.js';
 import { archiveNotice, ingestScraped, scrapedFromArchive } from './support/notices.js';
+import { loopbackScrapeDeps } from './support/scrape-deps.js';
 
 const WRANGLER = join(process.cwd(), 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 /** Workers' limit on a compressed bundle (paid plan). */
@@ -124,22 +122,7 @@ describe('page budget of a scheduled scrape (the shared runner, on PGlite)', () 
   });
 
   it('stops at the budget, is due again at once, and resumes until every notice is stored once', async () => {
-    const deps = async (): Promise<ScrapeDeps> => ({
-      db: t.db,
-      directory: await loadIssuerDirectory(t.db),
-      enricher: createEnricher(),
-      stopAfterKnown: 10,
-      http: new HttpClient({
-        userAgent: 'ChinaPolicyTracker/test',
-        hostMap: new Map([['www.gov.cn', new URL(mirror.origin)]]),
-        rateLimits: new Map([['*', 500]]),
-        timeoutMs: 2_000,
-        retries: 0,
-        backoffMs: 10,
-        maxBytes: 1 << 20,
-        robots: true,
-      }),
-    });
+    const deps = (): Promise<ScrapeDeps> => loopbackScrapeDeps(t.db, mirror.origin, { retries: 0 });
     const govCn = SOURCES.find((s) => s.id === 'gov-cn')!;
     // gov-cn on its own schedule (weekdays), the rest off; asked on a Sunday, when it is not due
     const schedules = new Map(SOURCES.filter((s) => s.id !== 'gov-cn').map((s) => [s.id, 'off']));

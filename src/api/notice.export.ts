@@ -4,7 +4,6 @@
  * comes, so memory stays flat however many notices there are.
  * @module
  */
-import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { listNotices, type NoticeCursor, type NoticeFilter, type NoticeSort } from '../notices/notice.repository.js';
@@ -92,19 +91,28 @@ export function neutraliseFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-// CRLF between records (RFC 4180); a field with any line break is quoted, a bare LF included
-const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+/**
+ * One CSV field (RFC 4180): quoted when it holds a quote, comma or any line break (a bare LF
+ * included), quotes doubled. Written here rather than with a CSV library because it is the whole
+ * of what an export needs and measured three times faster than csv-stringify with the same quoting
+ * (docs/benchmarks.md), which is most of an export's time in JavaScript.
+ */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const csvRecord = (fields: string[]) => `${fields.map(csvField).join(',')}\r\n`;
 
 export function csvHeader(fields: readonly NoticeField[]): string {
   // the BOM makes Excel read the file as UTF-8 (Korean and Chinese intact)
-  return `\uFEFF${stringify([fields as string[]], CSV_OPTIONS)}`;
+  return `\uFEFF${csvRecord([...fields])}`;
 }
 
+/** Records end in CRLF, as RFC 4180 and Excel expect. */
 export function csvRows(items: NoticeJson[], fields: readonly NoticeField[]): string {
-  return stringify(
-    items.map((item) => fields.map((f) => neutraliseFormula(cell(item, f)))),
-    CSV_OPTIONS,
-  );
+  let out = '';
+  for (const item of items) out += csvRecord(fields.map((f) => neutraliseFormula(cell(item, f))));
+  return out;
 }
 
 export function ndjsonRows(items: NoticeJson[], fields: readonly NoticeField[] | null): string {

@@ -258,7 +258,7 @@ export function noticeRoutes(deps: AppDeps) {
     tags: ['notices'],
     summary: 'Counts of the selected notices by sector, issuer, type, source or month',
     description:
-      'The same filters as `/api/notices`. Without `q` counts are exact. With `q`, at most 10,000 matches are gathered: when there are more, ' +
+      'The same filters as `/api/notices`. Without `q` counts are exact. With `q`, at most 1,000 matches are gathered: when there are more, ' +
       '`exact` is false, `total` is a lower bound and the counts describe the gathered matches.',
     request: { query: facetQuery(sourceIds) },
     responses: {

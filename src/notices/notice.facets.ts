@@ -42,7 +42,7 @@ export interface FacetCounts {
 }
 
 /** Matches gathered at most, for searches (see the module comment). */
-export const DEFAULT_COUNT_CAP = 10_000;
+export const DEFAULT_COUNT_CAP = 1_000;
 
 const isUnfiltered = (f: NoticeFilter) =>
   !f.q &&

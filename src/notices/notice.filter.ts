@@ -4,7 +4,7 @@
  * Every value reaches SQL as a bound parameter.
  * @module
  */
-import { type ExpressionBuilder, type Kysely, type RawBuilder, sql, type SqlBool } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type SearchTerm, toTsQuery } from '../domain/search-text.js';
 
@@ -42,8 +42,6 @@ export interface NoticeCursor {
 
 export type Direction = 'desc' | 'asc';
 
-export type NoticeEb = ExpressionBuilder<Database & { n: Database['notices'] }, 'n'>;
-
 /**
  * The order key of a row. Undated notices get `-infinity` (newest first) or `infinity` (oldest
  * first), so they come last either way and the key is never null; the expressions are the ones
@@ -53,8 +51,12 @@ export function orderKey(direction: Direction): RawBuilder<string> {
   return direction === 'desc' ? sql<string>`coalesce(n.sort_date, '-infinity'::date)` : sql<string>`coalesce(n.sort_date, 'infinity'::date)`;
 }
 
-/** The notices table narrowed by every filter except `q`. */
-export function filteredNotices(db: Kysely<Database>, filter: NoticeFilter) {
+/**
+ * The notices table narrowed by every filter except `q`. The date range is written on the order
+ * key of `direction`, so that a list walks only the range of its order index; undated notices
+ * (±infinity) fall outside any range.
+ */
+export function filteredNotices(db: Kysely<Database>, filter: NoticeFilter, direction: Direction = 'desc') {
   let query = db.selectFrom('notices as n');
   if (filter.sources.length) {
     const sources = filter.sources;
@@ -99,8 +101,12 @@ export function filteredNotices(db: Kysely<Database>, filter: NoticeFilter) {
     );
   }
   if (filter.koreaRelevant !== null) query = query.where('n.korea_relevant', '=', filter.koreaRelevant);
-  if (filter.from) query = query.where('n.sort_date', '>=', filter.from);
-  if (filter.to) query = query.where('n.sort_date', '<=', filter.to);
+  if (filter.from || filter.to) {
+    const key = orderKey(direction);
+    if (filter.from) query = query.where(sql<SqlBool>`${key} >= ${filter.from}::date`);
+    if (filter.to) query = query.where(sql<SqlBool>`${key} <= ${filter.to}::date`);
+    query = query.where('n.sort_date', 'is not', null);
+  }
   if (filter.writtenFrom) query = query.where('n.written_date', '>=', filter.writtenFrom);
   if (filter.writtenTo) query = query.where('n.written_date', '<=', filter.writtenTo);
   return query;

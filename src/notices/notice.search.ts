@@ -2,17 +2,21 @@
  * Pages of notices in list order, with or without a search. Which plan finds a page fast depends
  * on how common the terms are, and no single SQL plan is right for all of them (a rare term wants
  * the index first; a common one wants the newest rows first with a check), so the choice is made
- * here, in three steps that each either finish the page or hand on:
+ * here, in steps that each either finish the page or hand on:
  *
- * 1. **Index, capped.** Ask the bigram index for at most `candidateCap` matches. Fewer than that
- *    means the term is rare and these are all its candidates: sort them by the list order and check
- *    their text a chunk at a time until the page is full.
- * 2. **Newest rows first.** The term is common, so the newest rows hold the page: walk the list
- *    order through at most `window` rows, checking each, and stop at the page's last row.
- * 3. **Index, ordered.** Common, but not among the newest rows: take the candidates in list order,
- *    `candidateCap` at a time, and check them in chunks as in step 1.
+ * 1. **Newest rows first, briefly.** Walk the list order through the first `firstWindow` rows that
+ *    pass the filters, checking each, and stop at the page's last match. A term in a fifth of the
+ *    notices or more fills the page here.
+ * 2. **Index, capped** (only when step 1 found fewer than `commonAfter` matches, i.e. the term
+ *    looks rare). Ask the bigram index for at most `candidateCap` matches. Fewer than that means
+ *    these are all the candidates: sort them by the list order and check their text a chunk at a
+ *    time until the page is full.
+ * 3. **Newest rows first, longer.** The term is common: walk up to `window` rows as in step 1.
+ * 4. **Index, ordered.** Common, but not among the newest rows: take the candidates in list order,
+ *    `orderedBatch` at a time, and check them in chunks as in step 2.
  *
- * Steps 1 and 3 are exact for every term; step 2 only ever returns rows that match.
+ * Steps 2 and 4 are exact for every term; steps 1 and 3 only ever return rows that match, and
+ * return a page only when it is complete.
  * @module
  */
 import { type Kysely, type RawBuilder, sql, type SqlBool } from 'kysely';
@@ -35,15 +39,33 @@ import {
 
 /** Tuning of the search plan (see the module comment). */
 export interface SearchTuning {
-  /** Most candidates taken from the index at once. */
+  /** Rows read in list order first (step 1). */
+  firstWindow: number;
+  /** Matches in the first window that show a term is common enough to skip the index probe. */
+  commonAfter: number;
+  /** Most candidates taken from the index to decide a term is rare (step 2). */
   candidateCap: number;
-  /** Most rows read in list order before going back to the index. */
+  /** Rows read in list order once the term is known to be common (step 3). */
   window: number;
+  /** Candidates taken from the index in list order at a time (step 4). */
+  orderedBatch: number;
   /** Rows whose text is checked per query. */
   chunk: number;
 }
 
-export const DEFAULT_TUNING: SearchTuning = { candidateCap: 2000, window: 2000, chunk: 200 };
+/**
+ * Measured at 100,000 notices (docs/benchmarks.md): reading a row in the window costs about as
+ * much as fetching ten candidates from the index; a term in a fifth of the notices fills a page
+ * within the first 200 rows, and three matches there mean the term is in more than 1% of them.
+ */
+export const DEFAULT_TUNING: SearchTuning = {
+  firstWindow: 200,
+  commonAfter: 3,
+  candidateCap: 500,
+  window: 2000,
+  orderedBatch: 2000,
+  chunk: 50,
+};
 
 /** One row of a page as the plan finds it: id, order key and relevance tier. */
 export interface PageEntry {
@@ -99,7 +121,7 @@ function recheckCondition(input: PlanInput): RawBuilder<SqlBool> | null {
 }
 
 function base(input: PlanInput) {
-  return filteredNotices(input.db, input.filter).where(afterCursor(input.direction, input.cursor));
+  return filteredNotices(input.db, input.filter, input.direction).where(afterCursor(input.direction, input.cursor));
 }
 
 function entries(rows: Array<{ id: string; k: string }>, tier: 0 | 1 | null): PageEntry[] {
@@ -118,7 +140,7 @@ function compareEntries(direction: Direction) {
   };
 }
 
-/** Walks the list order (the order index) with every condition, at most `limit` rows read. */
+/** Walks the list order (the order index) with every condition, at most `readAtMost` rows read (steps 1 and 3). */
 async function walkInOrder(input: PlanInput, readAtMost: number | null): Promise<PageEntry[]> {
   const key = orderKey(input.direction);
   const tier = input.tier;
@@ -152,14 +174,14 @@ async function walkInOrder(input: PlanInput, readAtMost: number | null): Promise
   return entries(rows, tier);
 }
 
-/** Candidates from the index with every filter, at most `cap` of them, unordered (step 1). */
+/** Candidates from the index with every filter, at most `cap` of them, unordered (step 2). */
 async function indexCandidates(input: PlanInput, index: RawBuilder<SqlBool>, cap: number): Promise<PageEntry[]> {
   const key = orderKey(input.direction);
   const rows = await base(input).select(['n.id', key.as('k')]).where(index).limit(cap).execute();
   return entries(rows, null);
 }
 
-/** Candidates from the index in list order, `cap` at a time after `after` (step 3). */
+/** Candidates from the index in list order, `cap` at a time after `after` (step 4). */
 async function orderedCandidates(input: PlanInput, index: RawBuilder<SqlBool>, after: NoticeCursor | null, cap: number) {
   const key = orderKey(input.direction);
   // MATERIALIZED keeps the index first: the planner would otherwise walk the order index and
@@ -168,7 +190,7 @@ async function orderedCandidates(input: PlanInput, index: RawBuilder<SqlBool>, a
     .with(
       (cte) => cte('c').materialized(),
       () =>
-        filteredNotices(input.db, input.filter)
+        filteredNotices(input.db, input.filter, input.direction)
           .where(afterCursor(input.direction, after))
           .where(index)
           .select(['n.id', key.as('k')]),
@@ -194,9 +216,9 @@ async function recheckInOrder(input: PlanInput, sorted: PageEntry[], found: Page
     const ok = new Set(
       (
         await input.db
-          .selectFrom('notices as n')
+          .selectFrom(sql<{ id: string }>`(select unnest(${chunk.map((e) => e.id)}::text[]) as id)`.as('p'))
+          .innerJoin('notices as n', 'n.id', 'p.id')
           .select('n.id')
-          .where('n.id', 'in', chunk.map((e) => e.id))
           .where(recheck)
           .execute()
       ).map((r) => r.id),
@@ -212,12 +234,20 @@ async function findInOrder(input: PlanInput): Promise<PageEntry[]> {
   // No search, or nothing the index can find (single characters, exclusions only): walk the order.
   if (!index) return walkInOrder(input, null);
 
+  // a term common enough to fill the page from the newest rows: done after a few dozen rows
+  const first = await walkInOrder(input, input.tuning.firstWindow);
+  if (first.length >= input.want) return first;
+
+  // the first window is a sample: a few matches there mean the term is common, and the index
+  // probe (a bitmap of every candidate) would only confirm it
   const cap = input.tuning.candidateCap;
-  const candidates = await indexCandidates(input, index, cap + 1);
-  if (candidates.length <= cap) {
-    const found: PageEntry[] = [];
-    await recheckInOrder(input, candidates.sort(compareEntries(input.direction)), found);
-    return found.map((e) => ({ ...e, tier }));
+  if (first.length < input.tuning.commonAfter) {
+    const candidates = await indexCandidates(input, index, cap + 1);
+    if (candidates.length <= cap) {
+      const found: PageEntry[] = [];
+      await recheckInOrder(input, candidates.sort(compareEntries(input.direction)), found);
+      return found.map((e) => ({ ...e, tier }));
+    }
   }
 
   const recent = await walkInOrder(input, input.tuning.window);
@@ -225,10 +255,11 @@ async function findInOrder(input: PlanInput): Promise<PageEntry[]> {
 
   const found: PageEntry[] = [];
   let after = input.cursor;
+  const batchSize = input.tuning.orderedBatch;
   for (;;) {
-    const batch = await orderedCandidates(input, index, after, cap);
+    const batch = await orderedCandidates(input, index, after, batchSize);
     await recheckInOrder(input, batch, found);
-    if (found.length >= input.want || batch.length < cap) break;
+    if (found.length >= input.want || batch.length < batchSize) break;
     const last = batch[batch.length - 1]!;
     after = { sort: input.cursor?.sort ?? 'published_desc', tier: null, key: last.key, id: last.id };
   }
